@@ -1,0 +1,153 @@
+"""The demo practice: fictional people and places on real Los Angeles-area ZIP codes.
+
+Loading is idempotent: rows are matched on their slug (or fixed id) and updated.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from mildpath.practice.geo import locate_zip
+from mildpath.practice.models import Location, OpeningHours, Practice, Practitioner
+
+DEMO_STAFF_USERNAME = "demo.manager"
+DEMO_STAFF_PASSWORD = "demo-only-mildpath-2026"  # noqa: S105 - development-only demo account
+
+WEEKDAYS = range(0, 5)
+
+LOCATIONS: list[dict[str, Any]] = [
+    {
+        "slug": "santa-monica",
+        "name": "Santa Monica",
+        "address_line1": "1450 Harbor View Drive",
+        "address_line2": "Suite 200",
+        "city": "Santa Monica",
+        "zip_code": "90404",
+        "phone": "+13105550140",
+        "step_free_entry": True,
+        "parking": "Free parking in the building garage. Take the ticket to the front desk.",
+        "parking_es": "Estacionamiento gratis en el garaje del edificio. Traiga el boleto a la recepción.",
+        "access_notes": "Elevator from the garage to the second floor. Wheelchairs available at the door.",
+        "access_notes_es": "Elevador del garaje al segundo piso. Hay sillas de ruedas en la entrada.",
+        "hours": [(day, time(8), time(17)) for day in WEEKDAYS],
+    },
+    {
+        "slug": "pasadena",
+        "name": "Pasadena",
+        "address_line1": "88 Orchard Grove Avenue",
+        "address_line2": "Suite 110",
+        "city": "Pasadena",
+        "zip_code": "91101",
+        "phone": "+16265550160",
+        "step_free_entry": True,
+        "parking": "Street parking and a public lot half a block north. Two accessible spaces by the door.",
+        "parking_es": "Estacionamiento en la calle y un lote público a media cuadra al norte. Dos espacios para personas con discapacidad junto a la puerta.",
+        "access_notes": "Ground floor, no steps.",
+        "access_notes_es": "Planta baja, sin escalones.",
+        "hours": [(day, time(8), time(17)) for day in WEEKDAYS] + [(5, time(9), time(13))],
+    },
+    {
+        "slug": "long-beach",
+        "name": "Long Beach",
+        "address_line1": "3100 Pelican Way",
+        "address_line2": "Second floor",
+        "city": "Long Beach",
+        "zip_code": "90806",
+        "phone": "+15625550180",
+        "step_free_entry": False,
+        "parking": "Free surface parking in front of the building.",
+        "parking_es": "Estacionamiento gratis frente al edificio.",
+        "access_notes": "Three steps at the main door; a ramp is at the side entrance on Gull Street.",
+        "access_notes_es": "Hay tres escalones en la puerta principal; la rampa está en la entrada lateral de Gull Street.",
+        "hours": [(day, time(7, 30), time(16)) for day in WEEKDAYS],
+    },
+]
+
+PRACTITIONERS: list[dict[str, Any]] = [
+    {
+        "slug": "elena-marquez",
+        "given_name": "Elena",
+        "family_name": "Marquez",
+        "credentials": "MD",
+        "board_certification": "Board certified in Anesthesiology and Pain Medicine",
+        "board_certification_es": "Certificada en Anestesiología y Medicina del Dolor",
+        "locations": ["santa-monica", "pasadena"],
+    },
+    {
+        "slug": "samuel-okafor",
+        "given_name": "Samuel",
+        "family_name": "Okafor",
+        "credentials": "DO",
+        "board_certification": "Board certified in Physical Medicine and Rehabilitation and Pain Medicine",
+        "board_certification_es": "Certificado en Medicina Física y Rehabilitación y Medicina del Dolor",
+        "locations": ["pasadena", "long-beach"],
+    },
+    {
+        "slug": "priya-raman",
+        "given_name": "Priya",
+        "family_name": "Raman",
+        "credentials": "MD",
+        "board_certification": "Board certified in Anesthesiology and Pain Medicine",
+        "board_certification_es": "Certificada en Anestesiología y Medicina del Dolor",
+        "locations": ["long-beach", "santa-monica"],
+    },
+]
+
+
+@transaction.atomic
+def demo_practice_load() -> None:
+    Practice.objects.update_or_create(
+        id=1,
+        defaults={
+            "name": "Sunset Ridge Spine & Pain (demo)",
+            "logo_text": "Sunset Ridge Spine",
+            "phone": "+13105550100",
+            "email": "hello@sunsetridge.example",
+        },
+    )
+    by_slug: dict[str, Location] = {}
+    for order, location_spec in enumerate(LOCATIONS):
+        fields = dict(location_spec)
+        hours = fields.pop("hours")
+        point = locate_zip(str(fields["zip_code"]))
+        location, _ = Location.objects.update_or_create(
+            slug=fields.pop("slug"),
+            defaults={
+                **fields,
+                "state": point.state,
+                "latitude": point.latitude,
+                "longitude": point.longitude,
+                "time_zone": "America/Los_Angeles",
+                "sort_order": order,
+            },
+        )
+        location.opening_hours.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(location=location, weekday=day, opens=opens, closes=closes)
+            for day, opens, closes in hours
+        )
+        by_slug[location.slug] = location
+    for spec in PRACTITIONERS:
+        spec = dict(spec)
+        slugs = spec.pop("locations")
+        practitioner, _ = Practitioner.objects.update_or_create(
+            slug=spec.pop("slug"), defaults=spec
+        )
+        practitioner.locations.set([by_slug[slug] for slug in slugs])
+
+
+def demo_staff_ensure() -> None:
+    """A staff login for trying the admin in development. Never in production."""
+    if settings.PRODUCTION:
+        raise RuntimeError("The demo staff account is not created under the production profile.")
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=DEMO_STAFF_USERNAME)
+    user.is_staff = True
+    user.is_superuser = True
+    user.set_password(DEMO_STAFF_PASSWORD)
+    user.save()

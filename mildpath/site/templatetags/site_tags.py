@@ -1,0 +1,48 @@
+"""Template helpers: accessible form fields and staff-entered text in two languages."""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.forms.boundfield import BoundField
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.filter
+def is_choice_list(field: BoundField) -> bool:
+    return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+
+@register.filter
+def describedby(field: BoundField) -> str:
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}_hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}_error")
+    return " ".join(ids)
+
+
+@register.filter
+def accessible_widget(field: BoundField) -> SafeString:
+    attrs: dict[str, str | bool] = {}
+    if ids := describedby(field):
+        attrs["aria-describedby"] = ids
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def first_input_id(field: BoundField) -> str:
+    """The id to jump to from the error summary: the first option of a choice list."""
+    if is_choice_list(field):
+        return f"{field.auto_id}_0"
+    return str(field.id_for_label)
+
+
+@register.filter
+def localized(obj: object, field: str) -> str:
+    """Staff-entered text in the reader's language, falling back to English."""
+    return obj.localized(field)  # type: ignore[attr-defined]

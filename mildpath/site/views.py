@@ -1,0 +1,102 @@
+"""Public pages. Each view parses input, calls one query or service, and renders."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from mildpath.core import clock
+from mildpath.practice.queries import location_public, locations_nearest, locations_public
+from mildpath.scheduling.models import ConsultationRequest
+from mildpath.scheduling.services import consultation_request_create
+from mildpath.site import selfcheck
+from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm, ZipSearchForm
+
+CONSULTATION_SESSION_KEY = "consultation_request_id"
+
+
+def page(template: str):
+    """A view for a page of education content with no input."""
+
+    @require_http_methods(["GET", "HEAD"])
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, template)
+
+    view.__name__ = template.rsplit("/", 1)[-1].removesuffix(".html")
+    return view
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def self_check(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = SelfCheckForm(request.POST)
+        if form.is_valid():
+            # The answers are health information about an anonymous visitor: they are
+            # evaluated and shown, never stored.
+            result = selfcheck.evaluate(form.answers())
+            return render(request, "site/self_check_result.html", {"result": result})
+    else:
+        form = SelfCheckForm()
+    return render(request, "site/self_check.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD"])
+def location_list(request: HttpRequest) -> HttpResponse:
+    context: dict[str, object] = {}
+    if "zip" in request.GET:
+        form = ZipSearchForm(request.GET)
+        if form.is_valid():
+            origin, nearby = locations_nearest(form.cleaned_data["zip"])
+            context.update(origin=origin, nearby=nearby)
+    else:
+        form = ZipSearchForm()
+    context["form"] = form
+    if "nearby" not in context:
+        context["locations"] = list(locations_public())
+    return render(request, "site/location_list.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    location = location_public(slug)
+    if location is None:
+        raise Http404
+    return render(request, "site/location_detail.html", {"location": location})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def consultation_request(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ConsultationRequestForm(request.POST)
+        if form.is_valid():
+            created = consultation_request_create(
+                **form.cleaned_data, language=get_language() or "en", now=clock.now()
+            )
+            request.session[CONSULTATION_SESSION_KEY] = created.pk
+            return redirect("site:consultation_received")
+    else:
+        initial = {}
+        location = location_public(request.GET.get("location", ""))
+        if location is not None:
+            initial["preferred_location"] = location
+        form = ConsultationRequestForm(initial=initial)
+    return render(request, "site/consultation_request.html", {"form": form})
+
+
+@require_http_methods(["GET", "HEAD"])
+def consultation_received(request: HttpRequest) -> HttpResponse:
+    # The confirmation is tied to the browser that sent the request, so a shared or
+    # guessed URL shows nobody's name or phone number.
+    request_id = request.session.get(CONSULTATION_SESSION_KEY)
+    received = (
+        ConsultationRequest.objects.select_related("preferred_location")
+        .filter(pk=request_id)
+        .first()
+        if request_id
+        else None
+    )
+    if received is None:
+        return redirect("site:consultation_request")
+    return render(request, "site/consultation_received.html", {"received": received})
