@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,15 +74,22 @@ ALLOWED_HOSTS = _env_list(
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "mildpath.accounts.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "mildpath.core",
+    "mildpath.audit",
     "mildpath.practice",
+    "mildpath.accounts",
+    "mildpath.patients",
     "mildpath.site",
     "mildpath.scheduling",
 ]
@@ -94,9 +102,42 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "mildpath.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:sign_in"
+LOGIN_REDIRECT_URL = "accounts:home"
+
+# Sign-in lockout (django-axes): a user name is locked after repeated failures from one
+# address, so one person's typos never lock out everyone behind the same proxy.
+AXES_FAILURE_LIMIT = int(os.environ.get("MILDPATH_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MILDPATH_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "mildpath.core.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "mildpath.accounts.views.locked_out_page"
+AXES_VERBOSE = False
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 trusts none.
+MILDPATH_TRUSTED_PROXY_COUNT = int(os.environ.get("MILDPATH_TRUSTED_PROXY_COUNT", "0"))
+
+# Session policy (HIPAA automatic logoff): idle and absolute limits, in seconds, and how
+# long before the idle limit the staff pages warn.
+MILDPATH_IDLE_TIMEOUT = int(os.environ.get("MILDPATH_IDLE_TIMEOUT", str(15 * 60)))
+MILDPATH_ABSOLUTE_TIMEOUT = int(os.environ.get("MILDPATH_ABSOLUTE_TIMEOUT", str(12 * 60 * 60)))
+MILDPATH_IDLE_WARNING = int(os.environ.get("MILDPATH_IDLE_WARNING", "120"))
+SESSION_COOKIE_AGE = MILDPATH_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+MILDPATH_AUDIT_RETENTION_YEARS = int(os.environ.get("MILDPATH_AUDIT_RETENTION_YEARS", "6"))
+OTP_TOTP_ISSUER = os.environ.get("MILDPATH_OTP_ISSUER", "mildpath")
 
 ROOT_URLCONF = "mildpath.urls"
 WSGI_APPLICATION = "mildpath.wsgi.application"
@@ -112,6 +153,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mildpath.site.context_processors.site",
+                "mildpath.accounts.context_processors.staff",
             ],
         },
     },
@@ -205,6 +247,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes logs every attempt at INFO; the audit trail already records them.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 

@@ -2,6 +2,10 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from mildpath.patients.views import patient_link
+
+handler403 = "mildpath.accounts.access.forbidden"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
 ]
@@ -9,5 +13,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # the language it was shared in.
 urlpatterns += i18n_patterns(
     path("", include("mildpath.site.urls")),
+    path("staff/", include("mildpath.accounts.urls")),
+    path("staff/patients/", include("mildpath.patients.urls")),
+    path("staff/requests/", include("mildpath.scheduling.urls")),
+    path("staff/audit/", include("mildpath.audit.urls")),
+    path("p/<str:purpose>/<str:token>/", patient_link, name="patient_link"),
     prefix_default_language=False,
 )

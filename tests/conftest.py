@@ -62,6 +62,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"mildpath database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests() -> Iterator[None]:
+    """A Spanish request leaves Spanish active in the thread, and reverse() would then
+    give /es/ URLs to the next test. Every test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def demo_practice(db: None) -> None:
     from mildpath.practice.demo import demo_practice_load
@@ -98,8 +109,37 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def _clear_audit_trail() -> None:
+    """Empty the append-only table so a transactional test's flush can run.
+
+    Test-only: the triggers are lifted inside one transaction and put back at once.
+    """
+    import importlib
+
+    from django.db import connection, transaction
+
+    triggers = importlib.import_module("mildpath.audit.migrations.0002_append_only_triggers")
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+            cursor.execute("DELETE FROM audit_auditevent")
+            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
+        else:
+            for statement in triggers.SQLITE_DOWN:
+                cursor.execute(statement)
+            cursor.execute("DELETE FROM audit_auditevent")
+            for statement in triggers.SQLITE_UP:
+                cursor.execute(statement)
+
+
 @pytest.fixture
-def page(browser, live_server, transactional_db):
+def flushable_audit(transactional_db):
+    yield
+    _clear_audit_trail()
+
+
+@pytest.fixture
+def page(browser, live_server, flushable_audit):
     from mildpath.practice.demo import demo_practice_load
 
     demo_practice_load()
@@ -108,3 +148,83 @@ def page(browser, live_server, transactional_db):
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- staff ------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_staff(db: None):
+    """Create a staff member with a role and locations; MFA roles get a confirmed app."""
+    from django.contrib.auth.models import User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mildpath.accounts.models import StaffProfile
+    from mildpath.accounts.roles import MFA_REQUIRED, Role
+    from mildpath.practice.models import Location
+
+    def make(role: str, locations: tuple[str, ...] = (), username: str = "", mfa=None):
+        user = User.objects.create_user(
+            username=username or f"{role}-{User.objects.count() + 1}",
+            password="correct horse battery staple",
+            is_staff=role == Role.ADMINISTRATOR,
+            is_superuser=role == Role.ADMINISTRATOR,
+        )
+        profile = StaffProfile.objects.create(user=user, role=role)
+        profile.locations.set(Location.objects.filter(slug__in=locations))
+        if mfa if mfa is not None else Role(role) in MFA_REQUIRED:
+            TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a staff member in as the real flow would leave them: verified if they have an app."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mildpath.accounts.middleware import LAST_ACTIVITY, SIGNED_IN_AT
+    from mildpath.core import clock
+
+    def do(user, browser_client=None):
+        target = browser_client or client
+        target.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = target.session
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        now = clock.now().timestamp()
+        session[SIGNED_IN_AT] = now
+        session[LAST_ACTIVITY] = now
+        session.save()
+        return target
+
+    return do
+
+
+@pytest.fixture
+def audit_log():
+    """``with audit_log.exactly_one(action=...)``: the block writes exactly one audit
+    entry, and it has these attributes."""
+    from contextlib import contextmanager
+
+    from mildpath.audit.models import AuditEvent
+
+    class Log:
+        @contextmanager
+        def exactly_one(self, **expected):
+            before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            holder: dict[str, AuditEvent] = {}
+            yield holder
+            new = list(AuditEvent.objects.filter(id__gt=before).order_by("id"))
+            assert len(new) == 1, [(e.action, e.object_type, e.detail) for e in new]
+            for key, value in expected.items():
+                assert getattr(new[0], key) == value, (key, getattr(new[0], key), value)
+            holder["event"] = new[0]
+
+        def new_since(self, event_id: int) -> list[AuditEvent]:
+            return list(AuditEvent.objects.filter(id__gt=event_id).order_by("id"))
+
+    return Log()

@@ -14,6 +14,7 @@ def test_make_run_serves_the_home_page_from_a_fresh_clone(tmp_path):
     first = make_run(checkout)
     assert first.status == 200, first.output[-3000:]
     assert "user demo.manager" in first.output
+    assert "demo-only-mildpath-2026" in first.output
     assert (checkout / ".venv" / "bin" / "python").exists()
     assert (checkout / "var" / "mildpath.sqlite3").exists()
 

@@ -5,17 +5,17 @@ Loading is idempotent: rows are matched on their slug (or fixed id) and updated.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from mildpath.core import clock
 from mildpath.practice.geo import locate_zip
 from mildpath.practice.models import Location, OpeningHours, Practice, Practitioner
 
-DEMO_STAFF_USERNAME = "demo.manager"
 DEMO_STAFF_PASSWORD = "demo-only-mildpath-2026"  # noqa: S105 - development-only demo account
 
 WEEKDAYS = range(0, 5)
@@ -141,13 +141,44 @@ def demo_practice_load() -> None:
         practitioner.locations.set([by_slug[slug] for slug in slugs])
 
 
+DEMO_STAFF = [
+    # user name, role, locations (slugs), full name
+    ("demo.frontdesk", "front_desk", ["santa-monica"], ("Dana", "Reyes")),
+    ("demo.clinician", "clinician", ["santa-monica", "pasadena"], ("Elena", "Marquez")),
+    ("demo.manager", "manager", [], ("Morgan", "Lee")),
+    ("demo.researcher", "researcher", [], ("Riley", "Chen")),
+    ("demo.admin", "administrator", [], ("Alex", "Kim")),
+]
+
+DEMO_PATIENTS = [
+    ("Rosa", "Delgado", date(1951, 4, 2), "+13105550111", "es", ["santa-monica"]),
+    ("Harold", "Jenkins", date(1946, 9, 23), "+16265550122", "en", ["pasadena"]),
+    ("Mei", "Tanaka", date(1958, 1, 30), "+15625550133", "en", ["long-beach"]),
+]
+
+
 def demo_staff_ensure() -> None:
-    """A staff login for trying the admin in development. Never in production."""
+    """Staff logins, one per role, for trying the staff pages. Never in production."""
     if settings.PRODUCTION:
-        raise RuntimeError("The demo staff account is not created under the production profile.")
+        raise RuntimeError("Demo staff accounts are not created under the production profile.")
+    from mildpath.accounts.models import StaffProfile
+    from mildpath.patients.models import Patient
+
     user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username=DEMO_STAFF_USERNAME)
-    user.is_staff = True
-    user.is_superuser = True
-    user.set_password(DEMO_STAFF_PASSWORD)
-    user.save()
+    for username, role, slugs, (given, family) in DEMO_STAFF:
+        user, _ = user_model.objects.get_or_create(username=username)
+        user.first_name, user.last_name = given, family
+        user.is_staff = role == "administrator"
+        user.is_superuser = role == "administrator"
+        user.set_password(DEMO_STAFF_PASSWORD)
+        user.save()
+        profile, _ = StaffProfile.objects.update_or_create(user=user, defaults={"role": role})
+        profile.locations.set(Location.objects.filter(slug__in=slugs))
+    for given, family, born, phone, language, slugs in DEMO_PATIENTS:
+        patient, _ = Patient.objects.update_or_create(
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            defaults={"phone": phone, "preferred_language": language, "created_at": clock.now()},
+        )
+        patient.locations.set(Location.objects.filter(slug__in=slugs))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.http import HttpRequest
 
+from mildpath.audit.services import record
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import ConsultationRequest
 
@@ -13,6 +15,7 @@ from mildpath.scheduling.models import ConsultationRequest
 @transaction.atomic
 def consultation_request_create(
     *,
+    request: HttpRequest | None,
     name: str,
     phone: str,
     preferred_location: Location | None,
@@ -22,7 +25,7 @@ def consultation_request_create(
     now: datetime,
 ) -> ConsultationRequest:
     """Store a call-me-back request. ``phone`` is already E.164 (the form normalises it)."""
-    return ConsultationRequest.objects.create(
+    created = ConsultationRequest.objects.create(
         name=name,
         phone=phone,
         preferred_location=preferred_location,
@@ -31,3 +34,28 @@ def consultation_request_create(
         language=language,
         created_at=now,
     )
+    record(action="create", request=request, obj=created, actor_label="public site")
+    return created
+
+
+@transaction.atomic
+def consultation_request_update(
+    *, request: HttpRequest, consultation: ConsultationRequest, status: str, staff_notes: str
+) -> ConsultationRequest:
+    changed = {
+        field: [str(getattr(consultation, field)), str(value)]
+        for field, value in (("status", status), ("staff_notes", staff_notes))
+        if getattr(consultation, field) != value
+    }
+    if not changed:
+        return consultation
+    consultation.status = status
+    consultation.staff_notes = staff_notes
+    consultation.save(update_fields=["status", "staff_notes"])
+    record(
+        action="update",
+        request=request,
+        obj=consultation,
+        detail={"changed": sorted(changed)},
+    )
+    return consultation

@@ -72,7 +72,10 @@ def consultation_request(request: HttpRequest) -> HttpResponse:
         form = ConsultationRequestForm(request.POST)
         if form.is_valid():
             created = consultation_request_create(
-                **form.cleaned_data, language=get_language() or "en", now=clock.now()
+                request=request,
+                **form.cleaned_data,
+                language=get_language() or "en",
+                now=clock.now(),
             )
             request.session[CONSULTATION_SESSION_KEY] = created.pk
             return redirect("site:consultation_received")

@@ -104,16 +104,68 @@ def test_the_database_refuses_a_request_without_consent(demo_practice):
         )
 
 
-def test_staff_see_requests_in_the_admin(admin_client, demo_practice):
-    admin_client.post(URL, _data())
-    response = admin_client.get("/admin/scheduling/consultationrequest/")
-    assert response.status_code == 200
-    assert "María José O&#x27;Neil-García" in response.text
-    assert "(626) 555-0123" in response.text
+def test_the_public_request_is_recorded_in_the_audit_trail(client, demo_practice, audit_log):
+    with audit_log.exactly_one(action="create", actor=None, actor_label="public site"):
+        client.post(URL, _data())
 
 
-def test_the_public_cannot_see_the_admin_list(client, demo_practice):
+def test_front_desk_works_the_requests_of_their_locations(
+    client, demo_practice, make_staff, sign_in, audit_log
+):
+    client.post(URL, _data())  # Pasadena
+    client.post(
+        URL,
+        _data(
+            name="Long Beach Caller",
+            preferred_location=str(Location.objects.get(slug="long-beach").pk),
+        ),
+    )
+    client.post(URL, _data(name="Anywhere Caller", preferred_location=""))
+    user = make_staff("front_desk", ("pasadena",))
+    sign_in(user)
+    with audit_log.exactly_one(action="read", actor=user):
+        listing = client.get("/staff/requests/")
+    names = {row.name for row in listing.context["rows"]}
+    assert names == {"María José O'Neil-García", "Anywhere Caller"}
+
+    request_id = ConsultationRequest.objects.get(name="Anywhere Caller").pk
+    with audit_log.exactly_one(action="read", object_id=str(request_id)):
+        assert client.get(f"/staff/requests/{request_id}/").status_code == 200
+    with audit_log.exactly_one(action="update", detail={"changed": ["staff_notes", "status"]}):
+        saved = client.post(
+            f"/staff/requests/{request_id}/",
+            {"status": "contacted", "staff_notes": "Left a voicemail"},
+        )
+    assert saved.status_code == 302
+    updated = ConsultationRequest.objects.get(pk=request_id)
+    assert (updated.status, updated.staff_notes) == ("contacted", "Left a voicemail")
+
+    other = ConsultationRequest.objects.get(name="Long Beach Caller").pk
+    assert client.get(f"/staff/requests/{other}/").status_code == 403
+
+
+def test_a_bad_status_names_the_field_and_changes_nothing(
+    client, demo_practice, make_staff, sign_in
+):
     client.post(URL, _data())
-    response = client.get("/admin/scheduling/consultationrequest/")
+    sign_in(make_staff("manager"))
+    request_id = ConsultationRequest.objects.get().pk
+    response = client.post(f"/staff/requests/{request_id}/", {"status": "lost", "staff_notes": ""})
+    assert response.status_code == 200
+    assert "Status:" in response.text
+    assert ConsultationRequest.objects.get().status == "new"
+
+
+def test_the_front_desk_home_lists_new_requests(client, demo_practice, make_staff, sign_in):
+    client.post(URL, _data())
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    home = client.get("/staff/")
+    assert "María José O&#x27;Neil-García" in home.text
+    assert "(626) 555-0123" in home.text
+
+
+def test_the_public_cannot_see_the_requests(client, demo_practice):
+    client.post(URL, _data())
+    response = client.get("/staff/requests/")
     assert response.status_code == 302
-    assert "/admin/login/" in response.headers["Location"]
+    assert "/staff/sign-in/" in response.headers["Location"]

@@ -46,3 +46,10 @@ def first_input_id(field: BoundField) -> str:
 def localized(obj: object, field: str) -> str:
     """Staff-entered text in the reader's language, falling back to English."""
     return obj.localized(field)  # type: ignore[attr-defined]
+
+
+@register.filter
+def summary_label(label: str) -> str:
+    """A field's label as the lead-in of its error summary line: "Your name:", "How long…?"."""
+    text = str(label).rstrip(" .:")
+    return text if text.endswith("?") else f"{text}:"

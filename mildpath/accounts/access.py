@@ -1,0 +1,70 @@
+"""Who may open a staff page: signed in, two-step verified where the role needs it,
+and holding the page's capability. Every staff view is wrapped in ``staff_required``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django_otp import user_has_device
+
+from mildpath.accounts.roles import MFA_REQUIRED, Capability, Role, can
+
+View = Callable[..., HttpResponseBase]
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user of a request that ``staff_required`` has already let through."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("This needs a signed-in staff member.")
+    return user
+
+
+def role_of(user: Any) -> Role | None:
+    profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
+    return Role(profile.role) if profile is not None else None
+
+
+def needs_second_step(request: HttpRequest) -> bool:
+    """True while a role that requires two-step sign-in has not completed it."""
+    user = request.user
+    role = role_of(user)
+    verified = getattr(user, "is_verified", lambda: False)()
+    return role in MFA_REQUIRED and not verified
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page, for a missing capability and for a patient outside one's locations."""
+    return render(request, "staff/forbidden.html", status=403)
+
+
+def staff_required(capability: Capability) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), "accounts:sign_in")
+            role = role_of(user)
+            if role is None or not user.is_active:
+                return forbidden(request)
+            if needs_second_step(request):
+                # Signed in by password alone: enrol first, there is no device to verify.
+                if not user_has_device(user):
+                    return redirect("accounts:mfa_setup")
+                return redirect_to_login(request.get_full_path(), "accounts:sign_in")
+            if not can(role, capability):
+                return forbidden(request)
+            return view(request, *args, **kwargs)
+
+        wrapper.required_capability = capability  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator

@@ -1,0 +1,44 @@
+"""Session policy: an idle timeout and an absolute timeout for signed-in staff.
+
+HIPAA lists automatic logoff as an addressable safeguard. The times come from
+settings (MILDPATH_IDLE_TIMEOUT, MILDPATH_ABSOLUTE_TIMEOUT); the staff pages warn
+before the idle timeout ends and offer to stay signed in (WCAG 2.2.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from mildpath.audit.services import record
+from mildpath.core import clock
+
+LAST_ACTIVITY = "mildpath_last_activity"
+SIGNED_IN_AT = "mildpath_signed_in_at"
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = clock.now().timestamp()
+            last = request.session.get(LAST_ACTIVITY, now)
+            started = request.session.setdefault(SIGNED_IN_AT, now)
+            reason = ""
+            if now - last > settings.MILDPATH_IDLE_TIMEOUT:
+                reason = "idle"
+            elif now - started > settings.MILDPATH_ABSOLUTE_TIMEOUT:
+                reason = "absolute"
+            if reason:
+                record(action="sign_out", request=request, detail={"reason": reason})
+                logout(request)
+                return redirect(f"{reverse('accounts:sign_in')}?ended={reason}")
+            request.session[LAST_ACTIVITY] = now
+        return self.get_response(request)

@@ -1,0 +1,158 @@
+"""Staff sign-in (password, then a one-time code), two-step enrolment, sign-out, the
+session keep-alive, and the staff home page."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import match_token, user_has_device
+
+from mildpath.accounts import services
+from mildpath.accounts.access import staff_required
+from mildpath.accounts.forms import CodeForm, EnrolForm, SignInForm
+from mildpath.accounts.queries import dashboard_for
+from mildpath.accounts.roles import Capability
+from mildpath.core import clock
+
+PENDING_USER = "mildpath_pending_user"
+PENDING_AT = "mildpath_pending_at"
+PENDING_NEXT = "mildpath_pending_next"
+PENDING_SECONDS = 300
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("accounts:home")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            services.staff_locked_out(request=request, username=username)
+            return locked_out_page(request)
+        if user is None:
+            services.staff_sign_in_failed(request=request, username=username, step="password")
+            form.add_error(None, _("That user name and password do not match. Please try again."))
+        elif user_has_device(user):
+            request.session[PENDING_USER] = user.pk
+            request.session[PENDING_AT] = clock.now().timestamp()
+            request.session[PENDING_NEXT] = next_url
+            return redirect("accounts:verify")
+        else:
+            services.staff_sign_in(request=request, user=user, device=None)
+            return redirect(next_url)
+    ended = request.GET.get("ended")
+    return render(
+        request, "accounts/sign_in.html", {"form": form, "next": next_url, "ended": ended}
+    )
+
+
+def _pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(PENDING_USER)
+    started = request.session.get(PENDING_AT, 0)
+    if not user_id or clock.now().timestamp() - started > PENDING_SECONDS:
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return redirect("accounts:sign_in")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        credentials = {"username": user.get_username()}
+        if AxesProxyHandler.is_locked(request, credentials):
+            services.staff_locked_out(request=request, username=user.get_username())
+            return locked_out_page(request)
+        device = match_token(user, form.cleaned_data["code"])
+        if device is None:
+            services.staff_sign_in_failed(
+                request=request, username=user.get_username(), step="code"
+            )
+            if AxesProxyHandler.is_locked(request, credentials):
+                services.staff_locked_out(request=request, username=user.get_username())
+                return locked_out_page(request)
+            form.add_error("code", _("That code did not work. Check the app and try again."))
+        else:
+            next_url = request.session.get(PENDING_NEXT) or reverse("accounts:home")
+            services.staff_sign_in(request=request, user=user, device=device)
+            return redirect(next_url)
+    return render(request, "accounts/verify.html", {"form": form})
+
+
+def locked_out_page(request: HttpRequest, *args: object) -> HttpResponse:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def mfa_setup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:sign_in")
+    if user_has_device(user) and not request.user.is_verified():  # type: ignore[union-attr]
+        # Replacing an app needs the current one first; a password alone is not enough.
+        return redirect(f"{reverse('accounts:sign_in')}?next={reverse('accounts:mfa_setup')}")
+    device = services.totp_device_pending(user=user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            codes = services.mfa_enrol(request=request, user=user, device=device)
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+        form.add_error("code", _("That code did not match. Wait for a new code and try again."))
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "accounts/mfa_setup.html",
+        {
+            "form": form,
+            "secret": _grouped(b32encode(device.bin_key).decode()),
+            "qr_svg": qr.svg_inline(scale=5, title=_("QR code for your authenticator app")),
+        },
+    )
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.staff_sign_out(request=request)
+    return redirect(f"{reverse('accounts:sign_in')}?ended=signed_out")
+
+
+@require_POST
+def session_extend(request: HttpRequest) -> HttpResponse:
+    # The session policy middleware has already recorded this request as activity.
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    return JsonResponse({"signed_in": True})
+
+
+@staff_required(Capability.STAFF_HOME)
+@require_http_methods(["GET", "HEAD"])
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff/home.html", {"dashboard": dashboard_for(request)})

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from mildpath.audit.models import AuditEvent
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def audit_events(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
+    """Audit events matching a cleaned AuditFilterForm, newest first."""
+    events = AuditEvent.objects.all()
+    if filters.get("actor"):
+        events = events.filter(actor_label__iexact=filters["actor"])
+    if filters.get("action"):
+        events = events.filter(action=filters["action"])
+    if filters.get("patient_id"):
+        events = events.filter(patient_id=filters["patient_id"])
+    if filters.get("date_from"):
+        events = events.filter(at__gte=_day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        events = events.filter(at__lt=_day_start(filters["date_to"] + timedelta(days=1)))
+    return events.order_by("-at", "-id")
+
+
+def retention_cutoff(now: datetime) -> datetime:
+    """Events older than this may leave the trail (by a database administrator)."""
+    return now - timedelta(days=365 * settings.MILDPATH_AUDIT_RETENTION_YEARS + 2)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mildpath.core.phone import format_phone
+from mildpath.practice.models import Location
+
+
+class Patient(models.Model):
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        SPANISH = "es", _("Spanish")
+
+    given_name = models.CharField(_("given name"), max_length=80)
+    family_name = models.CharField(_("family name"), max_length=80)
+    date_of_birth = models.DateField(_("date of birth"))
+    phone = models.CharField(_("phone"), max_length=20)
+    email = models.EmailField(_("email"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    locations = models.ManyToManyField(Location, related_name="patients", verbose_name=_("seen at"))
+    created_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        verbose_name = _("patient")
+        verbose_name_plural = _("patients")
+        ordering = ["family_name", "given_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+
+class PatientLink(models.Model):
+    """A signed, expiring, single-purpose link that lets a patient act without a password.
+
+    The URL carries a signed reference to this row; the row is what makes the link
+    revocable and single-use, and what staff see.
+    """
+
+    class Purpose(models.TextChoices):
+        MANAGE_APPOINTMENT = "appointment", _("Manage an appointment")
+        QUESTIONNAIRE = "questionnaire", _("Fill in a questionnaire")
+        PROGRESS = "progress", _("See my progress")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="links", verbose_name=_("patient")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    single_use = models.BooleanField(_("single use"), default=False)
+    created_at = models.DateTimeField(_("issued"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("patient link")
+        verbose_name_plural = _("patient links")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="patient_link_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.patient_id})"
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.single_use and self.used_at is not None:
+            return "used"
+        if now >= self.expires_at:
+            return "expired"
+        return "active"
+
+
+class BreakGlassGrant(models.Model):
+    """Emergency access to one patient outside the staff member's locations."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="+", verbose_name=_("patient")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_at = models.DateTimeField(_("granted"))
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("emergency access grant")
+        verbose_name_plural = _("emergency access grants")
+        indexes = [models.Index(fields=["user", "patient", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mildpath.accounts.access import role_of, staff_required
+from mildpath.accounts.roles import ALL_LOCATIONS, Capability
+from mildpath.core import clock
+from mildpath.patients import queries, services
+from mildpath.patients.forms import BreakGlassForm, LinkForm, PatientForm
+from mildpath.patients.models import PatientLink
+from mildpath.practice.models import Location
+
+LINK_PAGES = {
+    PatientLink.Purpose.MANAGE_APPOINTMENT.value: "patients/link_appointment.html",
+    PatientLink.Purpose.QUESTIONNAIRE.value: "patients/link_questionnaire.html",
+    PatientLink.Purpose.PROGRESS.value: "patients/link_progress.html",
+}
+
+
+@staff_required(Capability.PATIENT_CONTACT)
+@require_http_methods(["GET", "HEAD"])
+def patient_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    patients = queries.patient_list(request, search=search)
+    return render(request, "patients/list.html", {"patients": patients, "search": search})
+
+
+@staff_required(Capability.PATIENT_CONTACT)
+@require_http_methods(["GET", "HEAD"])
+def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = queries.patient_get(request, patient_id)
+    now = clock.now()
+    links = [(link, link.state(now)) for link in queries.patient_links(patient)]
+    return render(
+        request,
+        "patients/detail.html",
+        {"patient": patient, "links": links, "link_form": LinkForm()},
+    )
+
+
+def _allowed_locations(request: HttpRequest) -> QuerySet[Location]:
+    profile = request.user.staff_profile  # type: ignore[union-attr]
+    if role_of(request.user) in ALL_LOCATIONS or profile.all_locations:
+        return Location.objects.filter(is_active=True)
+    return profile.locations.filter(is_active=True)
+
+
+@staff_required(Capability.PATIENT_CREATE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, allowed_locations=_allowed_locations(request))
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(request=request, **form.cleaned_data, now=clock.now())
+        messages.success(request, _("Patient added."))
+        return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/create.html", {"form": form})
+
+
+@staff_required(Capability.BREAK_GLASS)
+@require_http_methods(["GET", "HEAD", "POST"])
+def break_glass(request: HttpRequest) -> HttpResponse:
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grant = services.break_glass_grant(
+            request=request,
+            patient_id=form.cleaned_data["patient_id"],
+            reason=form.cleaned_data["reason"],
+            now=clock.now(),
+        )
+        if grant is None:
+            form.add_error("patient_id", _("There is no patient with that number."))
+        else:
+            messages.warning(
+                request,
+                _("Emergency access granted for %(minutes)d minutes. It has been recorded.")
+                % {"minutes": services.BREAK_GLASS_MINUTES},
+            )
+            return redirect("patients:detail", patient_id=grant.patient_id)
+    return render(request, "patients/break_glass.html", {"form": form})
+
+
+@staff_required(Capability.PATIENT_LINKS)
+@require_POST
+def link_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = queries.patient_for_change(request, patient_id)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what the link is for."))
+        return redirect("patients:detail", patient_id=patient.pk)
+    issued = services.patient_link_issue(
+        request=request, patient=patient, purpose=form.cleaned_data["purpose"], now=clock.now()
+    )
+    url = request.build_absolute_uri(
+        reverse("patient_link", args=[issued.link.purpose, issued.token])
+    )
+    return render(
+        request, "patients/link_issued.html", {"patient": patient, "link": issued.link, "url": url}
+    )
+
+
+@staff_required(Capability.PATIENT_LINKS)
+@require_POST
+def link_revoke(request: HttpRequest, patient_id: int, link_id: int) -> HttpResponse:
+    patient = queries.patient_for_change(request, patient_id)
+    link = patient.links.filter(pk=link_id).first()
+    if link is None:
+        raise Http404
+    services.patient_link_revoke(request=request, link=link, now=clock.now())
+    messages.success(request, _("The link no longer works."))
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@require_http_methods(["GET", "HEAD"])
+def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse:
+    """Where a patient lands from a link in an email or text message."""
+    if purpose not in LINK_PAGES:
+        raise Http404
+    check = services.patient_link_open(
+        request=request, token=token, purpose=purpose, now=clock.now()
+    )
+    if check.state == "throttled":
+        return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
+    if check.link is None or check.state != "active":
+        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    response = render(
+        request, LINK_PAGES[purpose], {"link": check.link, "patient": check.link.patient}
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response

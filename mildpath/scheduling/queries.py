@@ -1,0 +1,58 @@
+"""Reads of scheduling data that carries patient contact details: scoped and audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from mildpath.accounts.access import role_of
+from mildpath.accounts.roles import ALL_LOCATIONS, Capability, can
+from mildpath.audit.services import record
+from mildpath.scheduling.models import ConsultationRequest
+
+
+def _in_scope(request: HttpRequest) -> QuerySet[ConsultationRequest]:
+    user = request.user
+    role = role_of(user)
+    if not can(role, Capability.CONSULTATION_REQUESTS):
+        return ConsultationRequest.objects.none()
+    profile = user.staff_profile  # type: ignore[union-attr]
+    requests = ConsultationRequest.objects.select_related("preferred_location")
+    if role in ALL_LOCATIONS or profile.all_locations:
+        return requests
+    # A request for "any location" is everyone's to answer.
+    return requests.filter(
+        Q(preferred_location__in=profile.locations.all()) | Q(preferred_location__isnull=True)
+    )
+
+
+def consultation_requests(
+    request: HttpRequest, *, status: str = "", limit: int = 200
+) -> list[ConsultationRequest]:
+    found = _in_scope(request)
+    if status:
+        found = found.filter(status=status)
+    rows = list(found[:limit])
+    record(
+        action="read",
+        request=request,
+        detail={"list": "consultation_requests", "status": status, "count": len(rows)},
+    )
+    return rows
+
+
+def consultation_request_for_change(request: HttpRequest, request_id: int) -> ConsultationRequest:
+    """A request in scope, for a service that audits its own change (one entry per action)."""
+    found = _in_scope(request).filter(pk=request_id).first()
+    if found is None:
+        if ConsultationRequest.objects.filter(pk=request_id).exists():
+            raise PermissionDenied
+        raise Http404
+    return found
+
+
+def consultation_request_get(request: HttpRequest, request_id: int) -> ConsultationRequest:
+    found = consultation_request_for_change(request, request_id)
+    record(action="read", request=request, obj=found)
+    return found

@@ -1,0 +1,173 @@
+"""Role x URL x method -> allowed or denied, for every URL the project routes.
+
+A URL missing from MATRIX fails the test, so each new page must state who may use it.
+"Allowed" means the request reached the view: not 403, 404 or 405, and not sent to
+sign-in or to two-step set-up. Admin URLs are one family, guarded by the admin site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from mildpath.patients.models import Patient, PatientLink
+from mildpath.patients.tokens import make_token
+from mildpath.scheduling.models import ConsultationRequest
+
+pytestmark = pytest.mark.django_db
+
+ANON = "anonymous"
+FD, CL, MG, RS, AD = "front_desk", "clinician", "manager", "researcher", "administrator"
+EVERYONE = frozenset({ANON, FD, CL, MG, RS, AD})
+STAFF = frozenset({FD, CL, MG, RS, AD})
+CONTACT = frozenset({FD, CL, MG})
+NOBODY: frozenset[str] = frozenset()
+
+# url name -> {method: roles allowed}
+MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
+    **{
+        f"site:{name}": {"GET": EVERYONE}
+        for name in ["home", "lss", "procedure", "benefits", "risks", "faq", "location_list"]
+    },
+    "site:location_detail": {"GET": EVERYONE},
+    "site:self_check": {"GET": EVERYONE, "POST": EVERYONE},
+    "site:consultation_request": {"GET": EVERYONE, "POST": EVERYONE},
+    # Redirects to the form unless this browser just sent a request: never shows data.
+    "site:consultation_received": {"GET": NOBODY},
+    "patient_link": {"GET": EVERYONE},
+    "accounts:sign_in": {"GET": EVERYONE, "POST": EVERYONE},
+    "accounts:verify": {"GET": NOBODY, "POST": NOBODY},  # only mid-sign-in
+    "accounts:sign_out": {"POST": EVERYONE, "GET": NOBODY},
+    "accounts:mfa_setup": {"GET": STAFF, "POST": STAFF},
+    "accounts:session_extend": {"POST": STAFF, "GET": NOBODY},
+    "accounts:home": {"GET": STAFF, "POST": NOBODY},
+    "patients:list": {"GET": CONTACT, "POST": NOBODY},
+    "patients:detail": {"GET": CONTACT, "POST": NOBODY},
+    "patients:create": {"GET": {FD, MG}, "POST": {FD, MG}},
+    "patients:break_glass": {"GET": {CL}, "POST": {CL}},
+    "patients:link_issue": {"POST": CONTACT, "GET": NOBODY},
+    "patients:link_revoke": {"POST": CONTACT, "GET": NOBODY},
+    "scheduling:request_list": {"GET": {FD, MG}, "POST": NOBODY},
+    "scheduling:request_detail": {"GET": {FD, MG}, "POST": {FD, MG}},
+    "audit:list": {"GET": {MG, AD}, "POST": NOBODY},
+    "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
+    "admin:*": {"GET": {AD}},
+}
+# Admin pages Django serves to anyone by design: the sign-in hand-off, sign-out and the
+# script catalogue. They show no data.
+ADMIN_OPEN = {"admin:login", "admin:logout", "admin:jsi18n"}
+
+
+def _walk(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}"
+        else:
+            yield f"{namespace}<unnamed {pattern.pattern}>"
+
+
+def routed_names() -> set[str]:
+    return set(_walk(get_resolver().url_patterns))
+
+
+def test_every_routed_url_is_in_the_matrix():
+    missing = sorted(
+        name
+        for name in routed_names()
+        if name not in MATRIX and not (name.startswith("admin:") and "admin:*" in MATRIX)
+    )
+    assert missing == [], f"Add these URLs to MATRIX with who may use them: {missing}"
+
+
+@pytest.fixture
+def world(demo_practice, make_staff):
+    """One staff member per role (Santa Monica for the scoped roles) and one of everything."""
+    from mildpath.practice.demo import demo_staff_ensure
+
+    demo_staff_ensure()
+    users = {role: make_staff(role, ("santa-monica",)) for role in [FD, CL, MG, RS, AD]}
+    rosa = Patient.objects.get(family_name="Delgado")  # Santa Monica
+    consultation = ConsultationRequest.objects.create(
+        name="Test Caller",
+        phone="+13105550123",
+        best_time="any",
+        consent_to_contact=True,
+        created_at="2026-11-24T16:00:00+00:00",
+    )
+
+    def new_link() -> PatientLink:
+        return PatientLink.objects.create(
+            patient=rosa,
+            purpose="progress",
+            created_at="2026-11-24T16:00:00+00:00",
+            expires_at="2099-01-01T00:00:00+00:00",
+        )
+
+    def kwargs() -> dict[str, dict[str, object]]:
+        """Fresh objects for each role, since an allowed request may change them."""
+        landing = new_link()
+        return {
+            "site:location_detail": {"slug": "santa-monica"},
+            "patient_link": {"purpose": "progress", "token": make_token(landing.pk, "progress")},
+            "patients:detail": {"patient_id": rosa.pk},
+            "patients:link_issue": {"patient_id": rosa.pk},
+            "patients:link_revoke": {"patient_id": rosa.pk, "link_id": new_link().pk},
+            "scheduling:request_detail": {"request_id": consultation.pk},
+        }
+
+    return users, kwargs
+
+
+def _allowed(response) -> bool:
+    if response.status_code in {401, 403, 404, 405, 410, 429}:
+        return False
+    if response.status_code in {301, 302, 303}:
+        target = response.headers["Location"]
+        if target.endswith("?ended=signed_out"):
+            return True  # signing out worked
+        return not any(
+            stop in target
+            for stop in ("/staff/sign-in/", "/staff/two-step/", "/admin/login/", "/consultation/")
+        )
+    return True
+
+
+def _admin_urls() -> list[str]:
+    """The admin home, every app index and every model list. Object pages sit behind the
+    same admin_view guard; add pages may be refused by the model even to administrators."""
+    names = sorted(n for n in routed_names() if n == "admin:index" or n.endswith("_changelist"))
+    return [reverse(name) for name in names]
+
+
+def test_the_matrix_holds_for_every_role_url_and_method(client, sign_in, world):
+    users, make_kwargs = world
+    unexpected: list[str] = []
+    checked = 0
+    for role in [ANON, FD, CL, MG, RS, AD]:
+        kwargs = make_kwargs()
+        client.logout()
+        if role != ANON:
+            sign_in(users[role])
+        for name, methods in MATRIX.items():
+            urls = _admin_urls() if name == "admin:*" else [reverse(name, kwargs=kwargs.get(name))]
+            for method, allowed_roles in methods.items():
+                for url in urls:
+                    response = client.generic(method, url)
+                    checked += 1
+                    allowed = _allowed(response)
+                    expected = role in allowed_roles
+                    if allowed != expected:
+                        unexpected.append(
+                            f"{role} {method} {url}: {response.status_code} "
+                            f"{'allowed' if allowed else 'denied'}, expected "
+                            f"{'allowed' if expected else 'denied'}"
+                        )
+                    if name == "accounts:sign_out" and role != ANON:
+                        sign_in(users[role])  # signing out is allowed; sign back in
+    assert unexpected == [], "\n".join(unexpected)
+    assert checked > 200

@@ -1,0 +1,164 @@
+"""Staff pages in Chromium: sign-in with a one-time code, the idle warning, the lockout,
+and axe-core on every staff page."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from mildpath.patients.models import Patient
+from mildpath.scheduling.models import ConsultationRequest
+from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows, press_and_wait, tab_to
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery staple"
+
+
+def _type_password(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/staff/sign-in/")
+    tab_to(page, "#id_username")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    press_and_wait(page)
+
+
+def _code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def test_a_clinician_signs_in_with_an_authenticator_code(page, make_staff):
+    user = make_staff("clinician", ("santa-monica",), username="elena")
+    _type_password(page, "elena")
+    assert page.url.endswith("/staff/sign-in/code/")
+    assert_accessible(page)
+    tab_to(page, "#id_code")
+    page.keyboard.type(_code(TOTPDevice.objects.get(user=user)))
+    press_and_wait(page)
+    assert page.url.endswith("/staff/")
+    assert page.get_by_role("heading", name="Staff home").is_visible()
+    assert_accessible(page)
+
+
+def test_setting_up_two_step_sign_in_in_the_browser(page, make_staff):
+    make_staff("manager", username="morgan", mfa=False)
+    _type_password(page, "morgan")
+    page.goto("/staff/")
+    assert page.url.endswith("/staff/two-step/")
+    assert page.locator(".qr svg title").count() == 1
+    assert_accessible(page)
+    device = TOTPDevice.objects.get(user__username="morgan", confirmed=False)
+    tab_to(page, "#id_code")
+    page.keyboard.type(_code(device))
+    press_and_wait(page)
+    assert page.locator("#recovery-codes li").count() == 10
+    assert_accessible(page)
+
+
+def test_the_idle_warning_is_announced_and_keeps_the_session(page, make_staff, settings):
+    settings.MILDPATH_IDLE_TIMEOUT = 8
+    settings.MILDPATH_IDLE_WARNING = 6
+    make_staff("front_desk", ("santa-monica",), username="dana")
+    _type_password(page, "dana")
+    assert page.url.endswith("/staff/")
+
+    dialog = page.locator("#session-warning")
+    dialog.wait_for(state="visible", timeout=6_000)
+    assert dialog.get_attribute("role") == "alertdialog"
+    assert page.evaluate("document.activeElement.id") == "session-stay"
+    assert_accessible(page)
+    page.keyboard.press("Enter")  # "Stay signed in", by keyboard
+    dialog.wait_for(state="hidden")
+
+    # Past the original deadline, the server still knows the person: staying worked.
+    time.sleep(3)
+    page.goto("/staff/")
+    assert page.url.endswith("/staff/")
+
+
+def test_ignoring_the_warning_signs_the_person_out(page, make_staff, settings):
+    settings.MILDPATH_IDLE_TIMEOUT = 4
+    settings.MILDPATH_IDLE_WARNING = 3
+    make_staff("front_desk", ("santa-monica",), username="dana")
+    _type_password(page, "dana")
+    page.wait_for_url("**/staff/sign-in/?ended=idle", timeout=10_000)
+    assert "signed out after a period without activity" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_repeated_wrong_passwords_lock_the_account(page, make_staff, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    make_staff("front_desk", username="dana")
+    for _ in range(2):
+        _type_password(page, "dana", "wrong password")
+        assert page.locator(".error-summary").is_visible()
+    _type_password(page, "dana", "wrong password")
+    assert page.get_by_role("heading", name="Sign-in locked for now").is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_staff_page_passes_axe(page, make_staff, sign_in, language):
+    from django.test import Client
+
+    from mildpath.practice.demo import demo_staff_ensure
+
+    demo_staff_ensure()
+    ConsultationRequest.objects.create(
+        name="Test Caller",
+        phone="+13105550123",
+        best_time="any",
+        consent_to_contact=True,
+        created_at="2026-11-24T16:00:00+00:00",
+    )
+    rosa = Patient.objects.get(family_name="Delgado")
+    prefix = "" if language == "en" else "/es"
+    pages_by_role = {
+        "manager": [
+            "/staff/",
+            "/staff/patients/",
+            f"/staff/patients/{rosa.pk}/",
+            "/staff/patients/new/",
+            "/staff/requests/",
+            f"/staff/requests/{ConsultationRequest.objects.get().pk}/",
+            "/staff/audit/",
+            "/staff/audit/?date_from=nonsense",
+        ],
+        "clinician": ["/staff/", "/staff/patients/emergency-access/"],
+        "researcher": ["/staff/"],
+    }
+    for role, paths in pages_by_role.items():
+        user = make_staff(role, ("santa-monica",))
+        client = sign_in(user, Client())
+        page.context.clear_cookies()
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": page.url if page.url.startswith("http") else _base(page),
+                }
+            ]
+        )
+        for path in paths:
+            for viewport in (NARROW, WIDE):
+                page.set_viewport_size(viewport)
+                response = page.goto(prefix + path)
+                assert response.status == 200 and page.url.endswith(prefix + path), page.url
+                assert_accessible(page)
+                assert_reflows(page)
+        if role == "clinician":
+            # The page a role is refused is a page too.
+            assert page.goto(prefix + "/staff/audit/").status == 403
+            assert_accessible(page)
+    page.context.clear_cookies()
+    page.goto(prefix + "/staff/sign-in/")
+    assert_accessible(page)
+
+
+def _base(page) -> str:
+    page.goto("/")
+    return page.url

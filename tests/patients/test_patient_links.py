@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import RequestFactory
+
+from mildpath.audit.models import AuditEvent
+from mildpath.patients.models import Patient, PatientLink
+from mildpath.patients.services import LINK_FAILURES_ALLOWED, patient_link_consume
+from mildpath.patients.tokens import make_token
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rosa(demo_practice):
+    from mildpath.practice.demo import demo_staff_ensure
+
+    demo_staff_ensure()
+    return Patient.objects.get(family_name="Delgado")
+
+
+def _issue(client, patient, purpose):
+    response = client.post(f"/staff/patients/{patient.pk}/links/", {"purpose": purpose})
+    assert response.status_code == 200
+    return response.context["url"].split("testserver", 1)[1], response.context["link"]
+
+
+def test_a_patient_opens_their_link_without_a_password(
+    client, rosa, make_staff, sign_in, audit_log
+):
+    sign_in(make_staff("front_desk", ("santa-monica",)))
+    with audit_log.exactly_one(action="link_issued", patient_id=rosa.pk):
+        path, link = _issue(client, rosa, "appointment")
+    client.post("/staff/sign-out/")
+    with audit_log.exactly_one(action="link_opened", patient_id=rosa.pk, actor=None):
+        page = client.get(path)
+    assert page.status_code == 200
+    assert "Hello, Rosa." in page.text
+    assert "Delgado" not in page.text  # the page shows no more than it must
+    assert page["Cache-Control"] == "no-store"
+    assert page["Referrer-Policy"] == "no-referrer"
+
+
+def test_a_revoked_link_gets_a_clear_page_with_the_phone_number(
+    client, rosa, make_staff, sign_in, audit_log
+):
+    sign_in(make_staff("front_desk", ("santa-monica",)))
+    path, link = _issue(client, rosa, "progress")
+    with audit_log.exactly_one(action="link_revoked", patient_id=rosa.pk):
+        client.post(f"/staff/patients/{rosa.pk}/links/{link.pk}/revoke/")
+    page = client.get(path)
+    assert page.status_code == 410
+    assert "This link cannot be used" in page.text
+    assert "(310) 555-0100" in page.text
+
+
+def test_an_expired_link_says_it_expired(client, rosa, make_staff, sign_in):
+    with time_machine.travel("2026-11-24 16:00:00+00:00", tick=False) as traveller:
+        sign_in(make_staff("front_desk", ("santa-monica",)))
+        path, link = _issue(client, rosa, "questionnaire")
+        traveller.shift(timedelta(days=14, seconds=1))
+        page = client.get(path)
+    assert page.status_code == 410
+    assert "This link has expired" in page.text
+
+
+def test_a_single_use_link_works_until_it_is_used(client, rosa, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("santa-monica",)))
+    path, link = _issue(client, rosa, "questionnaire")
+    assert link.single_use
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 200  # opening is not using
+    request = RequestFactory().get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    patient_link_consume(request=request, link=link, now=link.created_at + timedelta(hours=1))
+    page = client.get(path)
+    assert page.status_code == 410
+    assert "already been used" in page.text
+
+
+def test_a_link_only_opens_its_own_purpose_and_a_forged_one_nothing(client, rosa, make_staff):
+    link = PatientLink.objects.create(
+        patient=rosa,
+        purpose="progress",
+        created_at="2026-11-24T16:00:00+00:00",
+        expires_at="2099-01-01T00:00:00+00:00",
+    )
+    token = make_token(link.pk, "progress")
+    assert client.get(f"/p/progress/{token}/").status_code == 200
+    assert client.get(f"/p/appointment/{token}/").status_code == 410
+    forged = make_token(link.pk, "progress")[:-3] + "abc"
+    assert client.get(f"/p/progress/{forged}/").status_code == 410
+    assert client.get(f"/p/anything/{token}/").status_code == 404
+
+
+def test_a_browser_guessing_links_is_slowed_down(client, rosa):
+    for n in range(LINK_FAILURES_ALLOWED):
+        assert client.get(f"/p/progress/guess-{n}/").status_code == 410
+    page = client.get("/p/progress/guess-again/")
+    assert page.status_code == 429
+    assert "Please wait a few minutes" in page.text
+    assert AuditEvent.objects.filter(action="link_rejected").count() == LINK_FAILURES_ALLOWED
+    # Someone else, elsewhere, is not affected.
+    assert client.get("/p/progress/x/", REMOTE_ADDR="192.0.2.8").status_code == 410
+
+
+def test_the_patient_page_speaks_spanish(client, rosa):
+    link = PatientLink.objects.create(
+        patient=rosa,
+        purpose="progress",
+        created_at="2026-11-24T16:00:00+00:00",
+        expires_at="2099-01-01T00:00:00+00:00",
+    )
+    page = client.get(f"/es/p/progress/{make_token(link.pk, 'progress')}/")
+    assert page.status_code == 200
+    assert '<html lang="es">' in page.text
