@@ -136,6 +136,7 @@ MILDPATH_IDLE_WARNING = int(os.environ.get("MILDPATH_IDLE_WARNING", "120"))
 SESSION_COOKIE_AGE = MILDPATH_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+
 MILDPATH_AUDIT_RETENTION_YEARS = int(os.environ.get("MILDPATH_AUDIT_RETENTION_YEARS", "6"))
 OTP_TOTP_ISSUER = os.environ.get("MILDPATH_OTP_ISSUER", "mildpath")
 
@@ -174,6 +175,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# The booking lock (see scheduling/booking.py). Only the test profile can turn it off,
+# to prove that the race it prevents is real. On SQLite the lock is the IMMEDIATE
+# transaction, so turning it off means plain deferred transactions.
+MILDPATH_BOOKING_LOCK = PROFILE != "test" or os.environ.get("MILDPATH_TEST_BOOKING_LOCK") != "off"
+if not MILDPATH_BOOKING_LOCK and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "DEFERRED"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,6 +8,7 @@ handler403 = "mildpath.accounts.access.forbidden"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("mildpath.scheduling.api_urls")),
 ]
 # English at /, Spanish at /es/: a link, a bookmark or a printed URL always opens in
 # the language it was shared in.

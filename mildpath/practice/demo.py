@@ -157,6 +157,40 @@ DEMO_PATIENTS = [
 ]
 
 
+def demo_schedule_load() -> None:
+    """Appointment types at every location and weekly hours for each practitioner:
+    the first of their locations Monday, Wednesday and Friday, the second Tuesday
+    and Thursday."""
+    from mildpath.scheduling.models import AppointmentType, WorkingHours
+
+    for location in Location.objects.all():
+        for kind, minutes in AppointmentType.DEFAULT_MINUTES.items():
+            appointment_type, _ = AppointmentType.objects.update_or_create(
+                location=location,
+                kind=kind,
+                defaults={
+                    "duration_minutes": minutes,
+                    "buffer_after_minutes": 15 if kind == AppointmentType.Kind.PROCEDURE else 0,
+                    "self_bookable": kind == AppointmentType.Kind.CONSULTATION,
+                },
+            )
+            appointment_type.practitioners.set(location.practitioners.all())
+    for spec in PRACTITIONERS:
+        practitioner = Practitioner.objects.get(slug=spec["slug"])
+        WorkingHours.objects.filter(practitioner=practitioner).delete()
+        first, second = (Location.objects.get(slug=slug) for slug in spec["locations"])
+        WorkingHours.objects.bulk_create(
+            WorkingHours(
+                practitioner=practitioner,
+                location=first if weekday in (0, 2, 4) else second,
+                weekday=weekday,
+                start=time(8),
+                end=time(17),
+            )
+            for weekday in range(5)
+        )
+
+
 def demo_staff_ensure() -> None:
     """Staff logins, one per role, for trying the staff pages. Never in production."""
     if settings.PRODUCTION:

@@ -10,7 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.phone import format_phone
-from mildpath.practice.models import Location
+from mildpath.practice.models import Location, OpeningHours
+
+OpeningHoursWeekday = OpeningHours.Weekday
 
 
 class ConsultationRequest(models.Model):
@@ -63,3 +65,164 @@ class ConsultationRequest(models.Model):
     @property
     def phone_display(self) -> str:
         return format_phone(self.phone)
+
+
+class AppointmentType(models.Model):
+    """What can be booked at a location, for how long, and by whom."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", _("New-patient consultation")
+        FOLLOW_UP = "follow_up", _("Follow-up visit")
+        PROCEDURE = "procedure", _("mild procedure")
+        POST_PROCEDURE = "post_procedure", _("Post-procedure check")
+
+    DEFAULT_MINUTES = {
+        Kind.CONSULTATION: 45,
+        Kind.FOLLOW_UP: 20,
+        Kind.PROCEDURE: 60,
+        Kind.POST_PROCEDURE: 15,
+    }
+
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="appointment_types"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    duration_minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
+    buffer_before_minutes = models.PositiveSmallIntegerField(_("buffer before"), default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(_("buffer after"), default=0)
+    minimum_notice_hours = models.PositiveSmallIntegerField(_("minimum notice (hours)"), default=24)
+    horizon_days = models.PositiveSmallIntegerField(_("bookable this many days ahead"), default=60)
+    self_bookable = models.BooleanField(_("patients may book online"), default=False)
+    practitioners = models.ManyToManyField(
+        "practice.Practitioner", related_name="appointment_types", verbose_name=_("who sees it")
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("appointment type")
+        verbose_name_plural = _("appointment types")
+        constraints = [
+            models.UniqueConstraint(fields=["location", "kind"], name="appointment_type_once"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=5, duration_minutes__lte=480),
+                name="appointment_type_sane_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.location}"
+
+
+class WorkingHours(models.Model):
+    """A practitioner's weekly hours at one location, on that location's wall clock."""
+
+    practitioner = models.ForeignKey(
+        "practice.Practitioner", on_delete=models.CASCADE, related_name="working_hours"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=OpeningHoursWeekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["practitioner", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="working_hours_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.practitioner} {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+        )
+
+
+class ScheduleOverride(models.Model):
+    """One date that differs from the weekly hours: leave, a holiday, an extra clinic.
+
+    With no times the practitioner does not work that date at that location.
+    """
+
+    practitioner = models.ForeignKey(
+        "practice.Practitioner", on_delete=models.CASCADE, related_name="overrides"
+    )
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    start = models.TimeField(_("from"), null=True, blank=True)
+    end = models.TimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("schedule change")
+        verbose_name_plural = _("schedule changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(start__isnull=True) & models.Q(end__isnull=True))
+                | models.Q(end__gt=models.F("start")),
+                name="schedule_override_times_make_sense",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.date}"
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        # FHIR R4 Appointment.status codes.
+        BOOKED = "booked", _("Booked")
+        ARRIVED = "arrived", _("Arrived")
+        FULFILLED = "fulfilled", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        NOSHOW = "noshow", _("Did not come")
+
+    # Statuses that hold the practitioner's (and the patient's) time.
+    HOLDS_TIME = ("booked", "arrived", "fulfilled", "noshow")
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    practitioner = models.ForeignKey(
+        "practice.Practitioner", on_delete=models.PROTECT, related_name="appointments"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+    )
+    appointment_type = models.ForeignKey(
+        AppointmentType, on_delete=models.PROTECT, related_name="appointments"
+    )
+    start = models.DateTimeField(_("starts"))
+    end = models.DateTimeField(_("ends"))
+    # The time held, buffers included; what overlaps are checked against.
+    busy_start = models.DateTimeField()
+    busy_end = models.DateTimeField()
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="booked")
+    reason = models.CharField(_("reason for the visit"), max_length=300, blank=True)
+    referring_physician = models.CharField(_("referring physician"), max_length=120, blank=True)
+    source = models.CharField(_("booked through"), max_length=10, default="online")
+    created_at = models.DateTimeField(_("booked at"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["practitioner", "busy_start"]),
+            models.Index(fields=["location", "start"]),
+            models.Index(fields=["patient", "busy_start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start"))
+                & models.Q(busy_start__lte=models.F("start"))
+                & models.Q(busy_end__gte=models.F("end")),
+                name="appointment_times_in_order",
+            ),
+        ]
+        # No-overlap constraints per practitioner and per patient are database-specific
+        # (an exclusion constraint on PostgreSQL, triggers on SQLite): migration 0003.
+
+    def __str__(self) -> str:
+        return f"{self.appointment_type} {self.start:%Y-%m-%d %H:%M}"

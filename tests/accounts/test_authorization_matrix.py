@@ -53,6 +53,9 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling:request_detail": {"GET": {FD, MG}, "POST": {FD, MG}},
     "audit:list": {"GET": {MG, AD}, "POST": NOBODY},
     "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
+    "api:slots": {"GET": EVERYONE},
+    "api:appointments": {"POST": EVERYONE, "GET": NOBODY},
+    "api:openapi": {"GET": EVERYONE},
     "admin:*": {"GET": {AD}},
 }
 # Admin pages Django serves to anyone by design: the sign-in hand-off, sign-out and the

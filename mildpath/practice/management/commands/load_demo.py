@@ -4,6 +4,7 @@ from mildpath.practice.demo import (
     DEMO_STAFF,
     DEMO_STAFF_PASSWORD,
     demo_practice_load,
+    demo_schedule_load,
     demo_staff_ensure,
 )
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         demo_practice_load()
+        demo_schedule_load()
         demo_staff_ensure()
         lines = [f"  user {username:<16} role {role}" for username, role, *_ in DEMO_STAFF]
         self.stdout.write(

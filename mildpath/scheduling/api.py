@@ -1,0 +1,146 @@
+"""JSON API v1: free slots and booking. Documented in openapi.yaml beside this file.
+
+201 with the appointment, 409 when the time is taken, 422 with field errors.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from mildpath.core import clock
+from mildpath.practice.models import Practitioner
+from mildpath.scheduling.api_forms import BookingForm, PatientForm, SlotQueryForm
+from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.booking import (
+    PatientAlreadyBooked,
+    PatientDetails,
+    SlotTaken,
+    appointment_book,
+)
+
+OPENAPI = Path(__file__).with_name("openapi.yaml")
+
+
+def _errors(form_errors: dict[str, Any], prefix: str = "") -> dict[str, list[str]]:
+    return {
+        (f"{prefix}{field}" if field != "__all__" else prefix.rstrip(".") or "request"): [
+            str(message) for message in messages
+        ]
+        for field, messages in form_errors.items()
+    }
+
+
+def _unprocessable(errors: dict[str, list[str]]) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=422)
+
+
+@require_GET
+def slots(request: HttpRequest) -> JsonResponse:
+    form = SlotQueryForm(request.GET)
+    if not form.is_valid():
+        return _unprocessable(_errors(form.errors))
+    kind = form.cleaned_data["type"]
+    found = available_slots(
+        appointment_type=kind,
+        first_day=form.cleaned_data["date_from"],
+        last_day=form.cleaned_data["date_to"],
+        now=clock.now(),
+    )
+    names = dict(
+        Practitioner.objects.filter(pk__in={s.practitioner_id for s in found}).values_list(
+            "pk", "family_name"
+        )
+    )
+    tz = kind.location.tz
+    return JsonResponse(
+        {
+            "location": kind.location.slug,
+            "appointment_type": kind.kind,
+            "time_zone": kind.location.time_zone,
+            "slots": [
+                {
+                    "start": slot.start.isoformat(),
+                    "end": slot.end.isoformat(),
+                    "local_start": slot.start.astimezone(tz).isoformat(),
+                    "practitioner": slot.practitioner_id,
+                    "practitioner_name": names.get(slot.practitioner_id, ""),
+                }
+                for slot in found
+            ],
+        }
+    )
+
+
+@csrf_exempt  # a public JSON endpoint: no cookies are read, nothing acts on a session
+@require_POST
+def appointments(request: HttpRequest) -> JsonResponse:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _unprocessable({"request": ["the body must be JSON"]})
+    if not isinstance(body, dict):
+        return _unprocessable({"request": ["the body must be a JSON object"]})
+    booking = BookingForm(body)
+    patient_data = body.get("patient")
+    patient = PatientForm(patient_data if isinstance(patient_data, dict) else {})
+    booking_ok, patient_ok = booking.is_valid(), patient.is_valid()
+    if not (booking_ok and patient_ok):
+        errors = _errors(booking.errors)
+        errors.update(_errors(patient.errors, prefix="patient."))
+        return _unprocessable(errors)
+    data = booking.cleaned_data
+    chosen = None
+    if data.get("practitioner"):
+        chosen = Practitioner.objects.filter(pk=data["practitioner"], is_active=True).first()
+        if chosen is None:
+            return _unprocessable({"practitioner": ["no such practitioner"]})
+    details = PatientDetails(
+        **{
+            **patient.cleaned_data,
+            "preferred_language": patient.cleaned_data.get("preferred_language") or "en",
+        }
+    )
+    try:
+        appointment = appointment_book(
+            request=request,
+            appointment_type=data["type"],
+            start=data["start"],
+            patient=details,
+            now=clock.now(),
+            practitioner=chosen,
+            reason=data.get("reason", ""),
+            referring_physician=data.get("referring_physician", ""),
+            source="api",
+        )
+    except SlotTaken as taken:
+        return JsonResponse(
+            {"error": "slot_taken", "reason": taken.reason, "message": "That time was just taken."},
+            status=409,
+        )
+    except PatientAlreadyBooked:
+        return JsonResponse(
+            {"error": "patient_already_booked", "message": "The patient has an appointment then."},
+            status=409,
+        )
+    return JsonResponse(
+        {
+            "id": appointment.pk,
+            "status": appointment.status,
+            "location": appointment.location.slug,
+            "practitioner": appointment.practitioner_id,
+            "start": appointment.start.isoformat(),
+            "end": appointment.end.isoformat(),
+        },
+        status=201,
+    )
+
+
+@require_GET
+def openapi(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(OPENAPI.read_text(), content_type="application/yaml")

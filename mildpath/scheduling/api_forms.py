@@ -1,0 +1,102 @@
+"""Validation for the JSON API: the same rules as the booking pages, as field errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mildpath.core import clock
+from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.practice.models import Location
+from mildpath.scheduling.models import AppointmentType
+
+MAX_SEARCH_DAYS = 31
+
+
+def _appointment_type(location_slug: str, kind: str) -> AppointmentType | None:
+    return (
+        AppointmentType.objects.select_related("location")
+        .filter(location__slug=location_slug, location__is_active=True, kind=kind, is_active=True)
+        .first()
+    )
+
+
+class SlotQueryForm(forms.Form):
+    location = forms.SlugField()
+    appointment_type = forms.ChoiceField(choices=AppointmentType.Kind.choices)
+    date_from = forms.DateField(input_formats=["%Y-%m-%d"])
+    date_to = forms.DateField(input_formats=["%Y-%m-%d"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end:
+            if end < start:
+                self.add_error("date_to", _("must not be before date_from"))
+            elif (end - start).days >= MAX_SEARCH_DAYS:
+                self.add_error("date_to", _("search at most 31 days at a time"))
+        if cleaned.get("location") and cleaned.get("appointment_type"):
+            found = _appointment_type(cleaned["location"], cleaned["appointment_type"])
+            if found is None:
+                self.add_error("appointment_type", _("not offered at this location"))
+            cleaned["type"] = found
+        return cleaned
+
+
+class PatientForm(forms.Form):
+    given_name = forms.CharField(max_length=80)
+    family_name = forms.CharField(max_length=80)
+    date_of_birth = forms.DateField(input_formats=["%Y-%m-%d"])
+    phone = forms.CharField(max_length=30)
+    email = forms.EmailField(required=False)
+    preferred_language = forms.ChoiceField(choices=[("en", "en"), ("es", "es")], required=False)
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(_("not a phone number we can call")) from exc
+
+    def clean_date_of_birth(self) -> date:
+        born: date = self.cleaned_data["date_of_birth"]
+        today = clock.now().date()
+        if born >= today or born.year < today.year - 120:
+            raise forms.ValidationError(_("must be a real date of birth"))
+        return born
+
+
+class BookingForm(forms.Form):
+    location = forms.SlugField()
+    appointment_type = forms.ChoiceField(choices=AppointmentType.Kind.choices)
+    start = forms.DateTimeField()
+    practitioner = forms.IntegerField(required=False, min_value=1)
+    reason = forms.CharField(max_length=300, required=False)
+    referring_physician = forms.CharField(max_length=120, required=False)
+
+    def clean_start(self) -> datetime:
+        # Django would read a time without an offset as server-local; for a booking that
+        # is ambiguous across locations and clock changes, so the offset is required.
+        raw = str(self.data.get("start", ""))
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise forms.ValidationError(_("must be an ISO 8601 date and time")) from exc
+        if parsed.tzinfo is None:
+            raise forms.ValidationError(_("must include a UTC offset, like 2026-12-01T16:00:00Z"))
+        return parsed
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("location") and cleaned.get("appointment_type"):
+            found = _appointment_type(cleaned["location"], cleaned["appointment_type"])
+            if found is None or not found.self_bookable:
+                self.add_error("appointment_type", _("cannot be booked online here"))
+            cleaned["type"] = found
+        return cleaned
+
+
+def location_exists(slug: str) -> bool:
+    return Location.objects.filter(slug=slug, is_active=True).exists()

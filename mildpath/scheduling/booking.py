@@ -1,0 +1,151 @@
+"""Booking: the one service the booking pages, the staff calendar and the API share.
+
+Locking rule: the re-check of a slot and the insert happen in one transaction that
+first locks the candidate practitioners' rows (``SELECT ... FOR UPDATE`` in id order,
+so two bookings never wait on each other in a circle). On SQLite the transaction is
+IMMEDIATE (settings), which takes the database's single write lock at BEGIN. Behind
+the lock, the database refuses overlapping appointments itself (migration 0003); if
+that backstop ever fires, the booking is reported as taken, never as an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from mildpath.audit.services import record
+from mildpath.patients.models import Patient
+from mildpath.practice.models import Practitioner
+from mildpath.scheduling.availability import available_slots, rules_for
+from mildpath.scheduling.models import Appointment, AppointmentType
+
+
+class SlotTaken(Exception):
+    """The time was just taken (``reason`` says how we found out)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PatientAlreadyBooked(Exception):
+    """The patient already holds an appointment at an overlapping time."""
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    phone: str
+    email: str
+    preferred_language: str
+
+
+def _patient_for(
+    details: PatientDetails, appointment_type: AppointmentType, now: datetime
+) -> Patient:
+    patient = Patient.objects.filter(
+        given_name__iexact=details.given_name,
+        family_name__iexact=details.family_name,
+        date_of_birth=details.date_of_birth,
+        phone=details.phone,
+    ).first()
+    if patient is None:
+        patient = Patient.objects.create(
+            given_name=details.given_name,
+            family_name=details.family_name,
+            date_of_birth=details.date_of_birth,
+            phone=details.phone,
+            email=details.email,
+            preferred_language=details.preferred_language,
+            created_at=now,
+        )
+    patient.locations.add(appointment_type.location)
+    return patient
+
+
+def appointment_book(
+    *,
+    request: HttpRequest | None,
+    appointment_type: AppointmentType,
+    start: datetime,
+    patient: PatientDetails,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+    reason: str = "",
+    referring_physician: str = "",
+    source: str = "online",
+) -> Appointment:
+    """Book ``start`` for the patient, with the named practitioner or anyone eligible.
+
+    Raises SlotTaken when the time is no longer free and PatientAlreadyBooked when the
+    patient holds an overlapping appointment. Nothing is written in either case.
+    """
+    local_day = start.astimezone(appointment_type.location.tz).date()
+    with transaction.atomic():
+        if settings.MILDPATH_BOOKING_LOCK:
+            eligible = appointment_type.practitioners.all()
+            if practitioner is not None:
+                eligible = eligible.filter(pk=practitioner.pk)
+            list(
+                Practitioner.objects.select_for_update()
+                .filter(pk__in=eligible.values("pk"))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        free = [
+            slot
+            for slot in available_slots(
+                appointment_type=appointment_type,
+                first_day=local_day,
+                last_day=local_day,
+                now=now,
+                practitioner=practitioner,
+            )
+            if slot.start == start
+        ]
+        if not free:
+            raise SlotTaken("taken")
+        chosen = free[0]
+        booked_patient = _patient_for(patient, appointment_type, now)
+        rules = rules_for(appointment_type)
+        end = start + rules.duration
+        if Appointment.objects.filter(
+            patient=booked_patient,
+            status__in=Appointment.HOLDS_TIME,
+            start__lt=end,
+            end__gt=start,
+        ).exists():
+            raise PatientAlreadyBooked
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    location=appointment_type.location,
+                    practitioner_id=chosen.practitioner_id,
+                    patient=booked_patient,
+                    appointment_type=appointment_type,
+                    start=start,
+                    end=end,
+                    busy_start=start - rules.buffer_before,
+                    busy_end=end + rules.buffer_after,
+                    reason=reason,
+                    referring_physician=referring_physician,
+                    source=source,
+                    created_at=now,
+                )
+        except IntegrityError as exc:
+            # The database's no-overlap guard caught what the check above missed.
+            raise SlotTaken("constraint") from exc
+        record(
+            action="create",
+            request=request,
+            obj=appointment,
+            patient_id=booked_patient.pk,
+            detail={"source": source},
+        )
+    return appointment

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+import time_machine
+
+from mildpath.practice.demo import demo_schedule_load
+from mildpath.scheduling.models import Appointment
+
+pytestmark = pytest.mark.django_db
+NOW = "2026-11-24T17:00:00+00:00"
+
+
+@pytest.fixture
+def schedule(demo_practice):
+    demo_schedule_load()
+
+
+def _slots(client, **params):
+    query = {
+        "location": "pasadena",
+        "appointment_type": "consultation",
+        "date_from": "2026-12-01",
+        "date_to": "2026-12-01",
+        **params,
+    }
+    return client.get("/api/v1/slots", query)
+
+
+def _book(client, when, **overrides):
+    body = {
+        "location": "pasadena",
+        "appointment_type": "consultation",
+        "start": when,
+        "patient": {
+            "given_name": "Ana",
+            "family_name": "Ruiz",
+            "date_of_birth": "1950-01-02",
+            "phone": "(626) 555-0101",
+        },
+        **overrides,
+    }
+    return client.post("/api/v1/appointments", json.dumps(body), content_type="application/json")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_slots_come_with_utc_and_local_times(client, schedule):
+    response = _slots(client)
+    assert response.status_code == 200
+    slots = response.json()["slots"]
+    assert slots[0]["start"] == "2026-12-01T16:00:00+00:00"
+    assert slots[0]["local_start"] == "2026-12-01T08:00:00-08:00"
+
+
+@time_machine.travel("2026-03-01T17:00:00+00:00", tick=False)
+def test_slots_on_the_spring_forward_week_keep_local_opening_times(client, schedule):
+    before = _slots(client, date_from="2026-03-06", date_to="2026-03-06").json()["slots"]
+    after = _slots(client, date_from="2026-03-10", date_to="2026-03-10").json()["slots"]
+    assert before[0]["local_start"].startswith("2026-03-06T08:00:00-08:00")
+    assert after[0]["local_start"].startswith("2026-03-10T08:00:00-07:00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_booking_returns_201_then_409_for_the_same_time(client, schedule, audit_log):
+    start = _slots(client).json()["slots"][0]["start"]
+    with audit_log.exactly_one(action="create", object_type="scheduling.Appointment"):
+        created = _book(client, start)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "booked"
+    assert datetime.fromisoformat(body["start"]) == datetime.fromisoformat(start)
+    again = _book(
+        client,
+        start,
+        patient={
+            **json.loads(
+                json.dumps(
+                    {
+                        "given_name": "Bea",
+                        "family_name": "Soto",
+                        "date_of_birth": "1949-05-05",
+                        "phone": "(626) 555-0102",
+                    }
+                )
+            )
+        },
+    )
+    assert again.status_code == 409
+    assert again.json()["error"] == "slot_taken"
+    assert start not in [s["start"] for s in _slots(client).json()["slots"]]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_one_patient_cannot_hold_two_overlapping_appointments(client, schedule):
+    # Pasadena on a Monday has Dr Okafor; Santa Monica has Dr Marquez at the same time.
+    monday = "2026-11-30"
+    pasadena = _slots(client, date_from=monday, date_to=monday).json()["slots"][0]["start"]
+    assert _book(client, pasadena).status_code == 201
+    other = client.get(
+        "/api/v1/slots",
+        {
+            "location": "santa-monica",
+            "appointment_type": "consultation",
+            "date_from": monday,
+            "date_to": monday,
+        },
+    ).json()["slots"]
+    same_time = next(s["start"] for s in other if s["start"] == pasadena)
+    clash = _book(client, same_time, location="santa-monica")
+    assert clash.status_code == 409
+    assert clash.json()["error"] == "patient_already_booked"
+    assert Appointment.objects.count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"start": "tomorrow"}, "start"),
+        ({"start": "2026-12-01T08:00:00"}, "start"),
+        ({"appointment_type": "procedure"}, "appointment_type"),
+        ({"location": "nowhere"}, "appointment_type"),
+        ({"patient": {"given_name": "A"}}, "patient.phone"),
+        (
+            {
+                "patient": {
+                    "given_name": "A",
+                    "family_name": "B",
+                    "date_of_birth": "2099-01-01",
+                    "phone": "(626) 555-0101",
+                }
+            },
+            "patient.date_of_birth",
+        ),
+        ({"practitioner": 9999}, "practitioner"),
+    ],
+)
+def test_bad_bookings_get_422_with_the_field_named(client, schedule, overrides, field):
+    start = _slots(client).json()["slots"][0]["start"]
+    response = _book(client, start, **overrides)
+    assert response.status_code == 422
+    assert field in response.json()["errors"]
+    assert Appointment.objects.count() == 0
+
+
+def test_a_body_that_is_not_json_is_a_422(client, schedule):
+    response = client.post("/api/v1/appointments", "not json", content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"request": ["the body must be JSON"]}}
+
+
+def test_a_slot_search_names_its_bad_fields(client, schedule):
+    response = _slots(client, date_from="2026-12-10", date_to="2026-12-01")
+    assert response.status_code == 422
+    assert "date_to" in response.json()["errors"]
+    response = _slots(client, date_to="2027-03-01")
+    assert "date_to" in response.json()["errors"]
+
+
+def test_the_api_is_described_by_openapi(client):
+    response = client.get("/api/v1/openapi.yaml")
+    assert response.status_code == 200
+    assert "/api/v1/slots:" in response.text and "/api/v1/appointments:" in response.text

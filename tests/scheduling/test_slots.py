@@ -1,0 +1,143 @@
+"""Slot search, including the days Los Angeles changes its clocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mildpath.scheduling.slots import Interval, SlotRules, Window, free_slots, local_moment
+
+LA = ZoneInfo("America/Los_Angeles")
+EVERY_DAY = [Window(weekday, time(8), time(17)) for weekday in range(7)]
+CONSULT = SlotRules(duration=timedelta(minutes=45), step=timedelta(minutes=15))
+EARLY = datetime(2000, 1, 1, tzinfo=UTC)
+LATE = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def slots_on(day: date, windows=EVERY_DAY, busy=(), rules=CONSULT, overrides=None):
+    return free_slots(
+        tz=LA,
+        windows=windows,
+        overrides=overrides or {},
+        busy=list(busy),
+        first_day=day,
+        last_day=day,
+        rules=rules,
+        not_before=EARLY,
+        not_after=LATE,
+    )
+
+
+def at(day: date, clock: time) -> datetime:
+    moment = local_moment(day, clock, LA)
+    assert moment is not None
+    return moment
+
+
+def wall(interval: Interval) -> str:
+    return interval.start.astimezone(LA).strftime("%H:%M")
+
+
+def test_a_plain_day_offers_every_quarter_hour_that_fits():
+    slots = slots_on(date(2026, 3, 6))
+    assert wall(slots[0]) == "08:00"
+    assert wall(slots[-1]) == "16:15"  # 16:15 + 45 min ends at closing
+    assert len(slots) == 34
+    assert slots[0].start == datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # PST is UTC-8
+
+
+def test_spring_forward_keeps_the_clinic_opening_at_eight_local():
+    slots = slots_on(date(2026, 3, 8))  # clocks go from 02:00 to 03:00
+    assert wall(slots[0]) == "08:00"
+    assert slots[0].start == datetime(2026, 3, 8, 15, 0, tzinfo=UTC)  # PDT is UTC-7
+    assert len(slots) == 34
+
+
+def test_fall_back_keeps_the_clinic_opening_at_eight_local():
+    slots = slots_on(date(2026, 11, 1))  # clocks go from 02:00 back to 01:00
+    assert wall(slots[0]) == "08:00"
+    assert slots[0].start == datetime(2026, 11, 1, 16, 0, tzinfo=UTC)
+    assert len(slots) == 34
+
+
+def test_the_skipped_hour_offers_no_slots_and_durations_are_real_time():
+    night = [Window(6, time(1), time(4))]  # a Sunday window across the gap
+    slots = slots_on(date(2026, 3, 8), windows=night)
+    walls = [wall(s) for s in slots]
+    assert "02:00" not in walls and "02:30" not in walls
+    assert walls[:4] == ["01:00", "01:15", "01:30", "01:45"]
+    assert walls[4] == "03:00"
+    # 01:45 PST + 45 minutes is 03:30 PDT: still inside the window, and 45 real minutes.
+    last_before_gap = slots[3]
+    assert last_before_gap.end - last_before_gap.start == timedelta(minutes=45)
+    assert last_before_gap.end.astimezone(LA).strftime("%H:%M") == "03:30"
+
+
+def test_the_repeated_hour_is_offered_once():
+    night = [Window(6, time(0), time(3))]
+    slots = slots_on(date(2026, 11, 1), windows=night)
+    walls = [wall(s) for s in slots]
+    assert walls.count("01:15") == 1
+    first = next(s for s in slots if wall(s) == "01:15")
+    assert first.start == datetime(2026, 11, 1, 8, 15, tzinfo=UTC)  # the PDT occurrence
+
+
+def test_busy_time_and_buffers_block_slots():
+    day = date(2026, 3, 6)
+    busy = [Interval(at(day, time(10)), at(day, time(11)))]
+    rules = SlotRules(
+        duration=timedelta(minutes=45),
+        buffer_before=timedelta(minutes=15),
+        buffer_after=timedelta(minutes=15),
+    )
+    walls = [wall(s) for s in slots_on(day, busy=busy, rules=rules)]
+    assert "09:00" in walls  # ends 09:45, buffer to 10:00
+    assert "09:15" not in walls and "10:30" not in walls
+    assert "11:15" in walls  # buffer back to 11:00
+
+
+def test_an_override_replaces_the_weekly_hours():
+    day = date(2026, 12, 25)
+    assert slots_on(day, overrides={day: []}) == []
+    walls = [wall(s) for s in slots_on(day, overrides={day: [(time(9), time(10))]})]
+    assert walls == ["09:00", "09:15"]
+
+
+def test_notice_and_horizon_limit_the_search():
+    day = date(2026, 3, 6)
+    not_before = at(day, time(12))
+    slots = free_slots(
+        tz=LA,
+        windows=EVERY_DAY,
+        overrides={},
+        busy=[],
+        first_day=day,
+        last_day=day,
+        rules=CONSULT,
+        not_before=not_before,
+        not_after=LATE,
+    )
+    assert wall(slots[0]) == "12:00"
+
+
+busy_starts = st.lists(st.integers(min_value=0, max_value=40), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(busy_starts, st.integers(min_value=1, max_value=8))
+def test_no_slot_ever_overlaps_busy_time(starts, length):
+    day = date(2026, 3, 9)
+    opening = at(day, time(8))
+    busy = [
+        Interval(
+            opening + timedelta(minutes=15 * n), opening + timedelta(minutes=15 * (n + length))
+        )
+        for n in starts
+    ]
+    for slot in slots_on(day, busy=busy):
+        assert not any(slot.overlaps(b) for b in busy)
+        assert wall(slot) >= "08:00"
+        assert slot.end <= at(day, time(17))
