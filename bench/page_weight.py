@@ -27,6 +27,8 @@ PUBLIC_PATHS = [
     "/locations/?zip=91105",
     "/locations/santa-monica/",
     "/consultation/",
+    "/book/",
+    "/book/pasadena/",
 ]
 
 
@@ -78,9 +80,10 @@ def main() -> None:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    from mildpath.practice.demo import demo_practice_load
+    from mildpath.practice.demo import demo_practice_load, demo_schedule_load
 
     demo_practice_load()
+    demo_schedule_load()
     client = Client()
     print(f"{'page':<32} {'html':>8} {'css+js':>8} {'gzip':>8} {'budget':>8}")
     for prefix in ("", "/es"):

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # the language it was shared in.
 urlpatterns += i18n_patterns(
     path("", include("mildpath.site.urls")),
+    path("book/", include("mildpath.scheduling.public_urls")),
     path("staff/", include("mildpath.accounts.urls")),
     path("staff/patients/", include("mildpath.patients.urls")),
     path("staff/requests/", include("mildpath.scheduling.urls")),

@@ -140,9 +140,10 @@ def flushable_audit(transactional_db):
 
 @pytest.fixture
 def page(browser, live_server, flushable_audit):
-    from mildpath.practice.demo import demo_practice_load
+    from mildpath.practice.demo import demo_practice_load, demo_schedule_load
 
     demo_practice_load()
+    demo_schedule_load()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()

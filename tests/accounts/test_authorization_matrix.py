@@ -37,6 +37,13 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     # Redirects to the form unless this browser just sent a request: never shows data.
     "site:consultation_received": {"GET": NOBODY},
     "patient_link": {"GET": EVERYONE},
+    "booking:start": {"GET": EVERYONE},
+    "booking:slots": {"GET": EVERYONE, "POST": EVERYONE},
+    # Without a time chosen in this browser these send the visitor back a step.
+    "booking:details": {"GET": NOBODY, "POST": NOBODY},
+    "booking:review": {"GET": NOBODY, "POST": NOBODY},
+    "booking:done": {"GET": NOBODY},
+    "booking:ics": {"GET": NOBODY},
     "accounts:sign_in": {"GET": EVERYONE, "POST": EVERYONE},
     "accounts:verify": {"GET": NOBODY, "POST": NOBODY},  # only mid-sign-in
     "accounts:sign_out": {"POST": EVERYONE, "GET": NOBODY},
@@ -90,9 +97,10 @@ def test_every_routed_url_is_in_the_matrix():
 @pytest.fixture
 def world(demo_practice, make_staff):
     """One staff member per role (Santa Monica for the scoped roles) and one of everything."""
-    from mildpath.practice.demo import demo_staff_ensure
+    from mildpath.practice.demo import demo_schedule_load, demo_staff_ensure
 
     demo_staff_ensure()
+    demo_schedule_load()
     users = {role: make_staff(role, ("santa-monica",)) for role in [FD, CL, MG, RS, AD]}
     rosa = Patient.objects.get(family_name="Delgado")  # Santa Monica
     consultation = ConsultationRequest.objects.create(
@@ -116,6 +124,9 @@ def world(demo_practice, make_staff):
         landing = new_link()
         return {
             "site:location_detail": {"slug": "santa-monica"},
+            "booking:slots": {"slug": "santa-monica"},
+            "booking:details": {"slug": "santa-monica"},
+            "booking:review": {"slug": "santa-monica"},
             "patient_link": {"purpose": "progress", "token": make_token(landing.pk, "progress")},
             "patients:detail": {"patient_id": rosa.pk},
             "patients:link_issue": {"patient_id": rosa.pk},
@@ -135,7 +146,13 @@ def _allowed(response) -> bool:
             return True  # signing out worked
         return not any(
             stop in target
-            for stop in ("/staff/sign-in/", "/staff/two-step/", "/admin/login/", "/consultation/")
+            for stop in (
+                "/staff/sign-in/",
+                "/staff/two-step/",
+                "/admin/login/",
+                "/consultation/",
+                "/book/",
+            )
         )
     return True
 

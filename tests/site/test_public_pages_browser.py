@@ -23,6 +23,8 @@ PAGES = [
     "/locations/santa-monica/",
     "/locations/long-beach/",
     "/consultation/",
+    "/book/",
+    "/book/pasadena/",
 ]
 
 

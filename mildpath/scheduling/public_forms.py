@@ -1,0 +1,122 @@
+"""Forms of the public booking pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mildpath.core import clock
+from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.site.forms import _NAME_RE
+
+
+class SlotForm(forms.Form):
+    """One radio per free time; the value names the practitioner and the UTC start."""
+
+    slot = forms.ChoiceField(
+        label=_("Choose a time"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one of the times listed."),
+            "invalid_choice": _("That time is no longer free. Choose another."),
+        },
+    )
+
+    def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["slot"].choices = choices  # type: ignore[attr-defined]
+
+    def chosen(self) -> tuple[int, datetime]:
+        practitioner, start = self.cleaned_data["slot"].split("|", 1)
+        return int(practitioner), datetime.fromisoformat(start)
+
+
+def slot_value(practitioner_id: int, start: datetime) -> str:
+    return f"{practitioner_id}|{start.isoformat()}"
+
+
+class DetailsForm(forms.Form):
+    given_name = forms.CharField(
+        label=_("First name"),
+        max_length=80,
+        error_messages={"required": _("Enter your first name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    family_name = forms.CharField(
+        label=_("Last name"),
+        max_length=80,
+        error_messages={"required": _("Enter your last name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        help_text=_("Month/day/year, for example 03/17/1952."),
+        input_formats=["%m/%d/%Y", "%Y-%m-%d"],
+        error_messages={
+            "required": _("Enter your date of birth."),
+            "invalid": _("Write the date as month/day/year, like 03/17/1952."),
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "bday", "inputmode": "numeric"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=30,
+        help_text=_("For example (310) 555-0100."),
+        error_messages={"required": _("Enter a phone number so we can reach you.")},
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        help_text=_("We send your confirmation and a calendar file here."),
+        error_messages={"invalid": _("Enter an email address like name@example.com.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    reason = forms.CharField(
+        label=_("What would you like help with? (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    referring_physician = forms.CharField(
+        label=_("Referring doctor (optional)"), max_length=120, required=False
+    )
+    consent_email = forms.BooleanField(
+        label=_("Email me reminders about this appointment."), required=False
+    )
+    consent_sms = forms.BooleanField(
+        label=_("Text me reminders about this appointment."), required=False
+    )
+
+    def _name(self, field: str) -> str:
+        name = " ".join(self.cleaned_data[field].split())
+        if not _NAME_RE.match(name):
+            raise forms.ValidationError(
+                _("Use letters for your name; spaces, hyphens and apostrophes are fine.")
+            )
+        return name
+
+    def clean_given_name(self) -> str:
+        return self._name("given_name")
+
+    def clean_family_name(self) -> str:
+        return self._name("family_name")
+
+    def clean_date_of_birth(self) -> date:
+        born: date = self.cleaned_data["date_of_birth"]
+        today = clock.now().date()
+        if born >= today:
+            raise forms.ValidationError(_("The date of birth must be in the past."))
+        if born.year < today.year - 120:
+            raise forms.ValidationError(_("Check the year: that is more than 120 years ago."))
+        return born
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(
+                _("Enter a phone number we can call, like (310) 555-0100.")
+            ) from exc

@@ -1,0 +1,137 @@
+"""Booking a consultation online, step by step, as a patient would."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+from icalendar import Calendar
+
+from mildpath.practice.demo import demo_schedule_load
+from mildpath.scheduling.models import Appointment
+
+pytestmark = pytest.mark.django_db
+NOW = "2026-11-24T17:00:00+00:00"  # a Tuesday morning in Los Angeles
+
+DETAILS = {
+    "given_name": "Rosa",
+    "family_name": "Delgado",
+    "date_of_birth": "04/02/1951",
+    "phone": "(310) 555-0111",
+    "email": "rosa@example.com",
+    "reason": "Leg pain when walking",
+    "referring_physician": "",
+}
+
+
+@pytest.fixture
+def schedule(demo_practice):
+    demo_schedule_load()
+
+
+def _first_choice(response) -> str:
+    return response.context["days"][0][1][0][1]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_patient_books_in_four_steps(client, schedule, audit_log):
+    start = client.get("/book/")
+    assert start.status_code == 200
+    assert "Pasadena" in start.text
+
+    slots = client.get("/book/pasadena/")
+    assert slots.status_code == 200
+    first_day = slots.context["days"][0][0]
+    assert first_day.isoformat() == "2026-11-25"  # 24 hours' notice: not today
+    choice = _first_choice(slots)
+    assert client.post("/book/pasadena/", {"slot": choice}).headers["Location"] == (
+        "/book/pasadena/details/"
+    )
+    details = client.post("/book/pasadena/details/", DETAILS)
+    assert details.headers["Location"] == "/book/pasadena/review/"
+    review = client.get("/book/pasadena/review/")
+    assert "Rosa Delgado" in review.text
+    assert Appointment.objects.count() == 0  # nothing is booked until confirmed
+
+    with audit_log.exactly_one(action="create", object_type="scheduling.Appointment"):
+        done = client.post("/book/pasadena/review/")
+    assert done.headers["Location"] == "/book/booked/"
+    appointment = Appointment.objects.get()
+    assert appointment.patient.phone == "+13105550111"
+    assert appointment.source == "online"
+    page = client.get("/book/booked/")
+    assert "Your appointment is booked" in page.text
+    # 24 hours of notice from Tuesday 9 a.m.: the first time is Wednesday 9 a.m.
+    assert "Wednesday, November 25, 2026, 9 a.m." in page.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_calendar_file_carries_the_local_time_and_address(client, schedule):
+    slots = client.get("/book/pasadena/")
+    client.post("/book/pasadena/", {"slot": _first_choice(slots)})
+    client.post("/book/pasadena/details/", DETAILS)
+    client.post("/book/pasadena/review/")
+    ics = client.get("/book/booked/appointment.ics")
+    assert ics["Content-Type"].startswith("text/calendar")
+    event = next(c for c in Calendar.from_ical(ics.content).walk() if c.name == "VEVENT")
+    start = event.decoded("dtstart")
+    assert str(start.tzinfo) == "America/Los_Angeles"
+    assert start.strftime("%Y-%m-%d %H:%M") == "2026-11-25 09:00"
+    assert "88 Orchard Grove Avenue" in str(event.get("location"))
+    assert b"BEGIN:VTIMEZONE" in ics.content
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_loser_of_a_race_gets_fresh_times_not_an_error(client, schedule):
+    from django.test import Client
+
+    slots = client.get("/book/pasadena/")
+    choice = _first_choice(slots)
+    client.post("/book/pasadena/", {"slot": choice})
+    client.post("/book/pasadena/details/", DETAILS)
+
+    rival = Client()
+    rival.post("/book/pasadena/", {"slot": choice})
+    rival.post(
+        "/book/pasadena/details/", {**DETAILS, "given_name": "Rita", "phone": "(310) 555-0199"}
+    )
+    assert rival.post("/book/pasadena/review/").status_code == 302
+
+    lost = client.post("/book/pasadena/review/", follow=True)
+    assert lost.status_code == 200
+    assert "that time was just taken" in lost.text
+    assert choice not in [value for _, day in lost.context["days"] for _, value in day]
+    assert Appointment.objects.count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("given_name", "", "First name: Enter your first name."),
+        ("date_of_birth", "1951-13-45", "Write the date as month/day/year"),
+        ("date_of_birth", "01/01/2030", "The date of birth must be in the past."),
+        ("phone", "555", "Enter a phone number we can call"),
+        ("email", "rosa@", "Enter an email address like name@example.com."),
+    ],
+)
+def test_bad_details_name_the_field_and_book_nothing(client, schedule, field, value, message):
+    slots = client.get("/book/pasadena/")
+    client.post("/book/pasadena/", {"slot": _first_choice(slots)})
+    response = client.post("/book/pasadena/details/", {**DETAILS, field: value})
+    assert response.status_code == 200
+    assert message in response.text.replace("&#x27;", "'")
+    assert Appointment.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_made_up_time_is_refused(client, schedule):
+    response = client.post("/book/pasadena/", {"slot": "1|2026-11-25T03:00:00+00:00"})
+    assert response.status_code == 200
+    assert "That time is no longer free" in response.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_skipping_ahead_goes_back_to_choosing_a_time(client, schedule):
+    assert client.get("/book/pasadena/review/").headers["Location"] == "/book/pasadena/"
+    assert client.get("/book/booked/").headers["Location"] == "/book/"
+    assert client.get("/book/nowhere/").status_code == 404
