@@ -30,6 +30,9 @@ run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "mildpath is starting at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	@# The task worker sends confirmations and reminders; it stops with the server.
+	$(PY) manage.py db_worker --interval 5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## serve: the production profile under gunicorn (needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL)

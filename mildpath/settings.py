@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "mildpath.core",
     "mildpath.audit",
     "mildpath.practice",
@@ -136,6 +138,20 @@ MILDPATH_IDLE_WARNING = int(os.environ.get("MILDPATH_IDLE_WARNING", "120"))
 SESSION_COOKIE_AGE = MILDPATH_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+
+# Background work: the database-backed task queue; `manage.py db_worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Reminders, in hours before the appointment; cancellations accepted up to this many
+# hours before; where links in messages point.
+MILDPATH_REMINDER_HOURS = [
+    int(hours) for hours in os.environ.get("MILDPATH_REMINDER_HOURS", "72,24").split(",")
+]
+MILDPATH_CANCEL_CUTOFF_HOURS = int(os.environ.get("MILDPATH_CANCEL_CUTOFF_HOURS", "24"))
+MILDPATH_BASE_URL = os.environ.get("MILDPATH_BASE_URL", "http://127.0.0.1:8000")
+MILDPATH_SMS_BACKEND = os.environ.get(
+    "MILDPATH_SMS_BACKEND", "mildpath.scheduling.sms.FileSmsBackend"
+)
+MILDPATH_SMS_FILE_PATH = VAR_DIR / "sms"
 
 MILDPATH_AUDIT_RETENTION_YEARS = int(os.environ.get("MILDPATH_AUDIT_RETENTION_YEARS", "6"))
 OTP_TOTP_ISSUER = os.environ.get("MILDPATH_OTP_ISSUER", "mildpath")
@@ -232,7 +248,7 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+    EMAIL_FILE_PATH = Path(os.environ.get("MILDPATH_EMAIL_FILE_PATH", VAR_DIR / "mail"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -280,4 +296,5 @@ if PRODUCTION:
 if PROFILE == "test":
     # Hashing strength is not what the tests examine; speed is what they need.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if "MILDPATH_EMAIL_FILE_PATH" not in os.environ:  # a worker under test writes files
+        EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

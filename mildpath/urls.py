@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from mildpath.patients.views import patient_link
+from mildpath.scheduling import manage
 
 handler403 = "mildpath.accounts.access.forbidden"
 
@@ -19,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("staff/patients/", include("mildpath.patients.urls")),
     path("staff/requests/", include("mildpath.scheduling.urls")),
     path("staff/audit/", include("mildpath.audit.urls")),
+    path("p/appointment/<str:token>/cancel/", manage.cancel, name="appointment_cancel"),
     path("p/<str:purpose>/<str:token>/", patient_link, name="patient_link"),
     prefix_default_language=False,
 )

@@ -56,6 +56,8 @@ class PatientLink(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     single_use = models.BooleanField(_("single use"), default=False)
+    # What the link is about, by purpose: the appointment to manage, for instance.
+    target_id = models.BigIntegerField(_("about"), null=True, blank=True)
     created_at = models.DateTimeField(_("issued"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

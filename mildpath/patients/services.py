@@ -138,13 +138,9 @@ def link_throttled(request: HttpRequest, now: datetime) -> bool:
     return recent >= LINK_FAILURES_ALLOWED
 
 
-@transaction.atomic
-def patient_link_open(
-    *, request: HttpRequest, token: str, purpose: str, now: datetime
-) -> LinkCheck:
-    """Check a link a patient opened, and record the attempt either way."""
-    if link_throttled(request, now):
-        return LinkCheck("throttled")
+def patient_link_check(*, token: str, purpose: str, now: datetime) -> LinkCheck:
+    """What a link is worth right now, without recording anything (the caller's own
+    action records the use)."""
     parsed = read_token(token)
     link = None
     if parsed is None:
@@ -158,6 +154,18 @@ def patient_link_open(
             state = "wrong_purpose"
         else:
             state = link.state(now)
+    return LinkCheck(state, link)
+
+
+@transaction.atomic
+def patient_link_open(
+    *, request: HttpRequest, token: str, purpose: str, now: datetime
+) -> LinkCheck:
+    """Check a link a patient opened, and record the attempt either way."""
+    if link_throttled(request, now):
+        return LinkCheck("throttled")
+    check = patient_link_check(token=token, purpose=purpose, now=now)
+    state, link = check.state, check.link
     if state == "active" and link is not None:
         record(action="link_opened", request=request, obj=link, patient_id=link.patient_id)
         return LinkCheck(state, link)

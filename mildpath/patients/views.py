@@ -128,6 +128,10 @@ def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse
         return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
     if check.link is None or check.state != "active":
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    if purpose == PatientLink.Purpose.MANAGE_APPOINTMENT:
+        from mildpath.scheduling.manage import manage_page
+
+        return manage_page(request, check.link, token)
     response = render(
         request, LINK_PAGES[purpose], {"link": check.link, "patient": check.link.patient}
     )

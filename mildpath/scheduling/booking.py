@@ -11,7 +11,7 @@ that backstop ever fires, the booking is reported as taken, never as an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,6 +22,7 @@ from mildpath.patients.models import Patient
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling.availability import available_slots, rules_for
 from mildpath.scheduling.models import Appointment, AppointmentType
+from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
 
 
 class SlotTaken(Exception):
@@ -80,6 +81,8 @@ def appointment_book(
     reason: str = "",
     referring_physician: str = "",
     source: str = "online",
+    email_ok: bool = False,
+    sms_ok: bool = False,
 ) -> Appointment:
     """Book ``start`` for the patient, with the named practitioner or anyone eligible.
 
@@ -148,4 +151,38 @@ def appointment_book(
             patient_id=booked_patient.pk,
             detail={"source": source},
         )
+        booking_messages_queue(appointment=appointment, email_ok=email_ok, sms_ok=sms_ok, now=now)
     return appointment
+
+
+class TooLateToCancel(Exception):
+    pass
+
+
+def appointment_cancel(
+    *, request: HttpRequest | None, appointment: Appointment, now: datetime, by_patient: bool
+) -> Appointment:
+    """Cancel, withdrawing the reminders in the same transaction so none can go out."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status == Appointment.Status.CANCELLED:
+            return locked
+        cutoff = locked.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS)
+        if by_patient and now > cutoff:
+            raise TooLateToCancel
+        locked.status = Appointment.Status.CANCELLED
+        locked.cancelled_at = now
+        locked.save(update_fields=["status", "cancelled_at"])
+        withdrawn = reminders_withdraw(locked)
+        record(
+            action="update",
+            request=request,
+            obj=locked,
+            patient_id=locked.patient_id,
+            detail={
+                "status": "cancelled",
+                "by_patient": by_patient,
+                "reminders_withdrawn": withdrawn,
+            },
+        )
+    return locked

@@ -226,3 +226,51 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_type} {self.start:%Y-%m-%d %H:%M}"
+
+
+class OutboundMessage(models.Model):
+    """The outbox: every email or text message to a patient, written in the same
+    transaction as the change that causes it and delivered by the task worker after
+    commit. A unique key makes each message exist once; ``status`` moves
+    pending -> sending -> sent, and a message is only ever sent from pending, so a
+    worker that dies mid-send never sends it twice (it is left as "sending" for a
+    person to look at)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Not needed any more")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="messages", null=True, blank=True
+    )
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    attach_ics = models.BooleanField(default=False)
+    language = models.CharField(max_length=2, default="en")
+    # The appointment start this message was written for; a moved appointment's
+    # reminders no longer match and are not sent.
+    for_start = models.DateTimeField(null=True, blank=True)
+    send_after = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [models.Index(fields=["status", "send_after"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel} -> {self.to} ({self.status})"

@@ -185,6 +185,8 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
                 reason=details["reason"],
                 referring_physician=details["referring_physician"],
                 source="online",
+                email_ok=bool(details.get("consent_email")),
+                sms_ok=bool(details.get("consent_sms")),
             )
         except SlotTaken:
             messages.error(request, _("Sorry, that time was just taken. Please choose another."))

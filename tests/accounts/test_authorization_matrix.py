@@ -37,6 +37,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     # Redirects to the form unless this browser just sent a request: never shows data.
     "site:consultation_received": {"GET": NOBODY},
     "patient_link": {"GET": EVERYONE},
+    # Works only with a genuine, unexpired link to an appointment; probed with a bad one.
+    "appointment_cancel": {"POST": NOBODY, "GET": NOBODY},
     "booking:start": {"GET": EVERYONE},
     "booking:slots": {"GET": EVERYONE, "POST": EVERYONE},
     # Without a time chosen in this browser these send the visitor back a step.
@@ -125,6 +127,7 @@ def world(demo_practice, make_staff):
         return {
             "site:location_detail": {"slug": "santa-monica"},
             "booking:slots": {"slug": "santa-monica"},
+            "appointment_cancel": {"token": "not-a-real-token"},
             "booking:details": {"slug": "santa-monica"},
             "booking:review": {"slug": "santa-monica"},
             "patient_link": {"purpose": "progress", "token": make_token(landing.pk, "progress")},

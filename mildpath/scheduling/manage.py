@@ -1,0 +1,65 @@
+"""What a patient sees from the link in their confirmation: the appointment, and a
+way to cancel it up to the cut-off."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mildpath.core import clock
+from mildpath.patients.models import PatientLink
+from mildpath.patients.services import patient_link_check
+from mildpath.scheduling.booking import TooLateToCancel, appointment_cancel
+from mildpath.scheduling.models import Appointment
+
+PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
+
+
+def _appointment(link: PatientLink) -> Appointment | None:
+    if link.target_id is None:
+        return None
+    return (
+        Appointment.objects.select_related("location", "practitioner", "appointment_type")
+        .filter(pk=link.target_id, patient_id=link.patient_id)
+        .first()
+    )
+
+
+def manage_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
+    appointment = _appointment(link)
+    now = clock.now()
+    context = {
+        "link": link,
+        "patient": link.patient,
+        "appointment": appointment,
+        "token": token,
+        "can_cancel": appointment is not None
+        and appointment.status == Appointment.Status.BOOKED
+        and now <= appointment.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS),
+        "cutoff_hours": settings.MILDPATH_CANCEL_CUTOFF_HOURS,
+    }
+    tz = appointment.location.tz if appointment else timezone.get_default_timezone()
+    with timezone.override(tz):
+        response = render(request, "patients/link_appointment.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    now = clock.now()
+    check = patient_link_check(token=token, purpose=PURPOSE, now=now)
+    appointment = _appointment(check.link) if check.link and check.state == "active" else None
+    if appointment is None:
+        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    try:
+        appointment_cancel(request=request, appointment=appointment, now=now, by_patient=True)
+    except TooLateToCancel:
+        return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?too_late=1")
+    return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?cancelled=1")

@@ -1,0 +1,143 @@
+"""Messages to patients about their appointments, written into the outbox.
+
+Called inside the booking or cancelling transaction, so a message exists exactly
+when its change does; the task worker delivers it after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from mildpath.patients.models import PatientLink
+from mildpath.patients.tokens import make_token
+from mildpath.scheduling.models import Appointment, OutboundMessage
+
+
+def _context(appointment: Appointment, manage_url: str) -> dict[str, object]:
+    return {"appointment": appointment, "location": appointment.location, "manage_url": manage_url}
+
+
+def _render(template: str, appointment: Appointment, manage_url: str, language: str) -> str:
+    with translation.override(language), timezone.override(appointment.location.tz):
+        return render_to_string(template, _context(appointment, manage_url)).strip()
+
+
+def manage_link(appointment: Appointment, *, now: datetime) -> str:
+    """A signed link that lets the patient see and cancel this appointment."""
+    link = PatientLink.objects.create(
+        patient=appointment.patient,
+        purpose=PatientLink.Purpose.MANAGE_APPOINTMENT,
+        target_id=appointment.pk,
+        created_at=now,
+        expires_at=max(appointment.end + timedelta(days=1), now + timedelta(hours=1)),
+    )
+    path = reverse("patient_link", args=[link.purpose, make_token(link.pk, link.purpose)])
+    language = appointment.patient.preferred_language
+    prefix = "" if language == "en" else f"/{language}"
+    return f"{settings.MILDPATH_BASE_URL}{prefix}{path}"
+
+
+def _queue(
+    *,
+    appointment: Appointment,
+    key: str,
+    kind: str,
+    channel: str,
+    to: str,
+    subject: str,
+    body: str,
+    send_after: datetime,
+    now: datetime,
+    attach_ics: bool = False,
+) -> None:
+    message, created = OutboundMessage.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "channel": channel,
+            "appointment": appointment,
+            "to": to,
+            "subject": subject,
+            "body": body,
+            "attach_ics": attach_ics,
+            "language": appointment.patient.preferred_language,
+            "for_start": appointment.start,
+            "send_after": send_after,
+            "created_at": now,
+        },
+    )
+    if created:
+        from mildpath.scheduling.tasks import deliver
+
+        run_after = send_after if send_after > now else None
+        transaction.on_commit(lambda: deliver.using(run_after=run_after).enqueue(message.pk))
+
+
+def booking_messages_queue(
+    *, appointment: Appointment, email_ok: bool, sms_ok: bool, now: datetime
+) -> None:
+    """Confirmation now, reminders before the visit, on the channels the patient chose."""
+    patient = appointment.patient
+    language = patient.preferred_language
+    url = manage_link(appointment, now=now)
+    stamp = appointment.start.strftime("%Y%m%dT%H%M")
+    if patient.email:
+        with translation.override(language):
+            subject = _("Your appointment is booked")
+        _queue(
+            appointment=appointment,
+            key=f"confirm:{appointment.pk}:{stamp}",
+            kind="confirmation",
+            channel="email",
+            to=patient.email,
+            subject=subject,
+            body=_render("scheduling/email/confirmation.txt", appointment, url, language),
+            send_after=now,
+            now=now,
+            attach_ics=True,
+        )
+    for hours in settings.MILDPATH_REMINDER_HOURS:
+        due = appointment.start - timedelta(hours=hours)
+        if due <= now:
+            continue
+        body = _render("scheduling/email/reminder.txt", appointment, url, language)
+        if email_ok and patient.email:
+            with translation.override(language):
+                subject = _("Reminder: your appointment")
+            _queue(
+                appointment=appointment,
+                key=f"remind:{appointment.pk}:{stamp}:{hours}h:email",
+                kind="reminder",
+                channel="email",
+                to=patient.email,
+                subject=subject,
+                body=body,
+                send_after=due,
+                now=now,
+            )
+        if sms_ok:
+            _queue(
+                appointment=appointment,
+                key=f"remind:{appointment.pk}:{stamp}:{hours}h:sms",
+                kind="reminder",
+                channel="sms",
+                to=patient.phone,
+                subject="",
+                body=_render("scheduling/email/reminder_sms.txt", appointment, url, language),
+                send_after=due,
+                now=now,
+            )
+
+
+def reminders_withdraw(appointment: Appointment) -> int:
+    """A cancelled or moved appointment keeps none of its waiting reminders."""
+    return OutboundMessage.objects.filter(
+        appointment=appointment, kind="reminder", status=OutboundMessage.Status.PENDING
+    ).update(status=OutboundMessage.Status.CANCELLED)

@@ -1,0 +1,162 @@
+"""Confirmations and reminders: in the patient's language and the clinic's local time,
+delivered at most once, and never for a cancelled or moved appointment."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from icalendar import Calendar
+
+from mildpath.core import clock
+from mildpath.practice.demo import demo_schedule_load
+from mildpath.scheduling.booking import PatientDetails, appointment_book, appointment_cancel
+from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+from mildpath.scheduling.tasks import deliver
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schedule(demo_practice):
+    demo_schedule_load()
+
+
+def _book(start: datetime, *, language: str = "en", email_ok: bool = True, sms_ok: bool = True):
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    return appointment_book(
+        request=None,
+        appointment_type=kind,
+        start=start,
+        patient=PatientDetails(
+            given_name="Rosa",
+            family_name="Delgado",
+            date_of_birth=date(1951, 4, 2),
+            phone="+13105550111",
+            email="rosa@example.com",
+            preferred_language=language,
+        ),
+        now=clock.now(),
+        email_ok=email_ok,
+        sms_ok=sms_ok,
+    )
+
+
+def _deliver(message: OutboundMessage) -> str:
+    return deliver.call(message.pk)
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_booking_queues_a_confirmation_and_two_reminders_per_channel(schedule):
+    appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))  # Wednesday 9 a.m.
+    kinds = sorted(
+        (m.kind, m.channel, m.send_after.isoformat()) for m in OutboundMessage.objects.all()
+    )
+    assert kinds == [
+        ("confirmation", "email", "2026-11-24T17:00:00+00:00"),
+        ("reminder", "email", "2026-11-29T17:00:00+00:00"),
+        ("reminder", "email", "2026-12-01T17:00:00+00:00"),
+        ("reminder", "sms", "2026-11-29T17:00:00+00:00"),
+        ("reminder", "sms", "2026-12-01T17:00:00+00:00"),
+    ]
+    assert appointment.messages.count() == 5
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_no_reminders_without_consent(schedule):
+    _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), email_ok=False, sms_ok=False)
+    assert list(OutboundMessage.objects.values_list("kind", flat=True)) == ["confirmation"]
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
+    _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    confirmation = OutboundMessage.objects.get(kind="confirmation")
+    assert _deliver(confirmation) == "sent"
+    assert _deliver(confirmation) == "not pending"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.subject == "Your appointment is booked"
+    assert "Wednesday, December 2, 2026, 9 a.m." in message.body
+    assert "/p/appointment/" in message.body
+    name, content, mimetype = message.attachments[0]
+    assert mimetype == "text/calendar"
+    event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
+    assert event.decoded("dtstart").strftime("%H:%M %Z") == "09:00 PST"
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule):
+    _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
+    confirmation = OutboundMessage.objects.get(kind="confirmation")
+    assert confirmation.language == "es"
+    assert "/es/p/appointment/" in confirmation.body
+
+
+def test_reminders_across_the_spring_change_give_the_local_time(schedule):
+    # Booked while clocks say PST; the visit is after the change to PDT.
+    with time_machine.travel("2026-03-02T17:00:00+00:00", tick=False):
+        appointment = _book(datetime(2026, 3, 11, 15, 0, tzinfo=UTC))  # 8 a.m. PDT
+    reminder = appointment.messages.filter(kind="reminder", channel="email").earliest("send_after")
+    assert reminder.send_after == datetime(2026, 3, 8, 15, 0, tzinfo=UTC)  # 72 hours before
+    with time_machine.travel(reminder.send_after, tick=False):
+        assert _deliver(reminder) == "sent"
+    assert "Wednesday, March 11, 2026, 8 a.m." in mail.outbox[-1].body
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_cancelled_appointment_gets_no_reminder(schedule, client):
+    appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    manage_url = (
+        OutboundMessage.objects.get(kind="confirmation")
+        .body.split("http://127.0.0.1:8000")[1]
+        .split()[0]
+    )
+    page = client.get(manage_url)
+    assert "Cancel this appointment" in page.text
+    cancelled = client.post(manage_url + "cancel/", follow=True)
+    assert "Your appointment is cancelled" in cancelled.text
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    for reminder in appointment.messages.filter(kind="reminder"):
+        assert reminder.status == "cancelled"
+        assert _deliver(reminder) == "not pending"
+    assert mail.outbox == []
+    # The freed time is offered again.
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    assert _book(appointment.start).status == "booked"
+    assert kind.appointments.count() == 2
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancelled(schedule):
+    appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    reminder = appointment.messages.filter(kind="reminder").first()
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start=appointment.start + timedelta(days=1),
+        end=appointment.end + timedelta(days=1),
+        busy_start=appointment.busy_start + timedelta(days=1),
+        busy_end=appointment.busy_end + timedelta(days=1),
+    )
+    assert _deliver(reminder) == "no longer wanted"
+    other = appointment.messages.filter(kind="reminder", status="pending").first()
+    appointment_cancel(request=None, appointment=appointment, now=clock.now(), by_patient=False)
+    assert _deliver(other) == "not pending"
+    assert mail.outbox == []
+
+
+@time_machine.travel("2026-12-01T18:00:00+00:00", tick=False)
+def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client):
+    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
+        _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    manage_url = (
+        OutboundMessage.objects.get(kind="confirmation")
+        .body.split("http://127.0.0.1:8000")[1]
+        .split()[0]
+    )
+    assert "Cancel this appointment" not in client.get(manage_url).text
+    late = client.post(manage_url + "cancel/", follow=True)
+    assert "can no longer be cancelled online" in late.text
+    assert Appointment.objects.get().status == "booked"
