@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("staff/", include("mildpath.accounts.urls")),
     path("staff/patients/", include("mildpath.patients.urls")),
     path("staff/requests/", include("mildpath.scheduling.urls")),
+    path("staff/calendar/", include("mildpath.scheduling.staff_urls")),
     path("staff/audit/", include("mildpath.audit.urls")),
     path("p/appointment/<str:token>/cancel/", manage.cancel, name="appointment_cancel"),
     path("p/<str:purpose>/<str:token>/", patient_link, name="patient_link"),

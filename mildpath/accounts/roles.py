@@ -25,6 +25,8 @@ class Capability(enum.StrEnum):
     PATIENT_CLINICAL = "patient_clinical"  # the clinical record
     PATIENT_CREATE = "patient_create"
     CONSULTATION_REQUESTS = "consultation_requests"
+    SCHEDULE_VIEW = "schedule_view"
+    SCHEDULE_MANAGE = "schedule_manage"
     PATIENT_LINKS = "patient_links"
     BREAK_GLASS = "break_glass"
     AUDIT_VIEW = "audit_view"
@@ -41,10 +43,19 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.PATIENT_CREATE,
             C.CONSULTATION_REQUESTS,
             C.PATIENT_LINKS,
+            C.SCHEDULE_VIEW,
+            C.SCHEDULE_MANAGE,
         }
     ),
     Role.CLINICIAN: frozenset(
-        {C.STAFF_HOME, C.PATIENT_CONTACT, C.PATIENT_CLINICAL, C.PATIENT_LINKS, C.BREAK_GLASS}
+        {
+            C.STAFF_HOME,
+            C.PATIENT_CONTACT,
+            C.PATIENT_CLINICAL,
+            C.PATIENT_LINKS,
+            C.BREAK_GLASS,
+            C.SCHEDULE_VIEW,
+        }
     ),
     Role.MANAGER: frozenset(
         {
@@ -53,6 +64,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.PATIENT_CREATE,
             C.CONSULTATION_REQUESTS,
             C.PATIENT_LINKS,
+            C.SCHEDULE_VIEW,
+            C.SCHEDULE_MANAGE,
             C.AUDIT_VIEW,
             C.DEIDENTIFIED_DATA,
         }

@@ -139,6 +139,8 @@ def appointment_book(
                     reason=reason,
                     referring_physician=referring_physician,
                     source=source,
+                    remind_by_email=email_ok and bool(patient.email),
+                    remind_by_sms=sms_ok,
                     created_at=now,
                 )
         except IntegrityError as exc:
@@ -151,7 +153,7 @@ def appointment_book(
             patient_id=booked_patient.pk,
             detail={"source": source},
         )
-        booking_messages_queue(appointment=appointment, email_ok=email_ok, sms_ok=sms_ok, now=now)
+        booking_messages_queue(appointment=appointment, now=now)
     return appointment
 
 
@@ -184,5 +186,91 @@ def appointment_cancel(
                 "by_patient": by_patient,
                 "reminders_withdrawn": withdrawn,
             },
+        )
+    return locked
+
+
+STAFF_STATUS_CHANGES = {
+    Appointment.Status.BOOKED: {Appointment.Status.ARRIVED, Appointment.Status.NOSHOW},
+    Appointment.Status.ARRIVED: {Appointment.Status.FULFILLED},
+}
+
+
+class NotAllowedNow(Exception):
+    pass
+
+
+def appointment_mark(
+    *, request: HttpRequest, appointment: Appointment, status: str, now: datetime
+) -> Appointment:
+    """Front-desk status changes: arrived, did not come, completed."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        allowed = STAFF_STATUS_CHANGES.get(Appointment.Status(locked.status), set())
+        if status not in allowed:
+            raise NotAllowedNow
+        previous = locked.status
+        locked.status = status
+        locked.save(update_fields=["status"])
+        if status != Appointment.Status.BOOKED:
+            reminders_withdraw(locked)
+        record(
+            action="update",
+            request=request,
+            obj=locked,
+            patient_id=locked.patient_id,
+            detail={"status": [previous, status]},
+        )
+    return locked
+
+
+def appointment_move(
+    *, request: HttpRequest, appointment: Appointment, start: datetime, now: datetime
+) -> Appointment:
+    """Move to another free time with the same practitioner: the old reminders go, new ones
+    are written for the new time. Raises SlotTaken if the new time is not free."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != Appointment.Status.BOOKED:
+            raise NotAllowedNow
+        Practitioner.objects.select_for_update().filter(pk=locked.practitioner_id).exists()
+        # Free the old time for the re-check, then hold the new one.
+        kind = locked.appointment_type
+        local_day = start.astimezone(kind.location.tz).date()
+        old_status = locked.status
+        Appointment.objects.filter(pk=locked.pk).update(status=Appointment.Status.CANCELLED)
+        free = [
+            slot
+            for slot in available_slots(
+                appointment_type=kind,
+                first_day=local_day,
+                last_day=local_day,
+                now=now,
+                practitioner=locked.practitioner,
+            )
+            if slot.start == start
+        ]
+        if not free:
+            raise SlotTaken("taken")  # the atomic block rolls the status change back
+        rules = rules_for(kind)
+        previous_start = locked.start
+        locked.status = old_status
+        locked.start = start
+        locked.end = start + rules.duration
+        locked.busy_start = start - rules.buffer_before
+        locked.busy_end = locked.end + rules.buffer_after
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["status", "start", "end", "busy_start", "busy_end"])
+        except IntegrityError as exc:
+            raise SlotTaken("constraint") from exc
+        reminders_withdraw(locked)
+        booking_messages_queue(appointment=locked, now=now, moved=True)
+        record(
+            action="update",
+            request=request,
+            obj=locked,
+            patient_id=locked.patient_id,
+            detail={"moved_from": previous_start.isoformat(), "moved_to": start.isoformat()},
         )
     return locked

@@ -201,6 +201,8 @@ class Appointment(models.Model):
     reason = models.CharField(_("reason for the visit"), max_length=300, blank=True)
     referring_physician = models.CharField(_("referring physician"), max_length=120, blank=True)
     source = models.CharField(_("booked through"), max_length=10, default="online")
+    remind_by_email = models.BooleanField(_("email reminders"), default=False)
+    remind_by_sms = models.BooleanField(_("text reminders"), default=False)
     created_at = models.DateTimeField(_("booked at"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 

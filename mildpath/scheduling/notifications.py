@@ -80,20 +80,21 @@ def _queue(
         transaction.on_commit(lambda: deliver.using(run_after=run_after).enqueue(message.pk))
 
 
-def booking_messages_queue(
-    *, appointment: Appointment, email_ok: bool, sms_ok: bool, now: datetime
-) -> None:
+def booking_messages_queue(*, appointment: Appointment, now: datetime, moved: bool = False) -> None:
     """Confirmation now, reminders before the visit, on the channels the patient chose."""
+    email_ok, sms_ok = appointment.remind_by_email, appointment.remind_by_sms
     patient = appointment.patient
     language = patient.preferred_language
     url = manage_link(appointment, now=now)
     stamp = appointment.start.strftime("%Y%m%dT%H%M")
     if patient.email:
         with translation.override(language):
-            subject = _("Your appointment is booked")
+            subject = (
+                _("Your appointment has a new time") if moved else _("Your appointment is booked")
+            )
         _queue(
             appointment=appointment,
-            key=f"confirm:{appointment.pk}:{stamp}",
+            key=f"{'moved' if moved else 'confirm'}:{appointment.pk}:{stamp}",
             kind="confirmation",
             channel="email",
             to=patient.email,

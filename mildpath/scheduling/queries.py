@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -9,7 +11,8 @@ from django.http import Http404, HttpRequest
 from mildpath.accounts.access import role_of
 from mildpath.accounts.roles import ALL_LOCATIONS, Capability, can
 from mildpath.audit.services import record
-from mildpath.scheduling.models import ConsultationRequest
+from mildpath.practice.models import Location
+from mildpath.scheduling.models import Appointment, ConsultationRequest
 
 
 def _in_scope(request: HttpRequest) -> QuerySet[ConsultationRequest]:
@@ -55,4 +58,57 @@ def consultation_request_for_change(request: HttpRequest, request_id: int) -> Co
 def consultation_request_get(request: HttpRequest, request_id: int) -> ConsultationRequest:
     found = consultation_request_for_change(request, request_id)
     record(action="read", request=request, obj=found)
+    return found
+
+
+def _appointments_in_scope(request: HttpRequest) -> QuerySet[Appointment]:
+    user = request.user
+    role = role_of(user)
+    if not can(role, Capability.SCHEDULE_VIEW):
+        return Appointment.objects.none()
+    profile = user.staff_profile  # type: ignore[union-attr]
+    found = Appointment.objects.select_related(
+        "patient", "practitioner", "location", "appointment_type"
+    )
+    if role in ALL_LOCATIONS or profile.all_locations:
+        return found
+    return found.filter(location__in=profile.locations.all())
+
+
+def locations_for_schedule(request: HttpRequest) -> QuerySet[Location]:
+    profile = request.user.staff_profile  # type: ignore[union-attr]
+    if role_of(request.user) in ALL_LOCATIONS or profile.all_locations:
+        return Location.objects.filter(is_active=True)
+    return profile.locations.filter(is_active=True)
+
+
+def appointments_between(
+    request: HttpRequest, *, location: Location, start: datetime, end: datetime
+) -> list[Appointment]:
+    """One location's appointments in [start, end), cancelled ones included, audited."""
+    rows = list(
+        _appointments_in_scope(request)
+        .filter(location=location, start__gte=start, start__lt=end)
+        .order_by("start", "practitioner__family_name")
+    )
+    record(
+        action="read",
+        request=request,
+        detail={"list": "calendar", "location": location.slug, "count": len(rows)},
+    )
+    return rows
+
+
+def appointment_for_change(request: HttpRequest, appointment_id: int) -> Appointment:
+    found = _appointments_in_scope(request).filter(pk=appointment_id).first()
+    if found is None:
+        if Appointment.objects.filter(pk=appointment_id).exists():
+            raise PermissionDenied
+        raise Http404
+    return found
+
+
+def appointment_get(request: HttpRequest, appointment_id: int) -> Appointment:
+    found = appointment_for_change(request, appointment_id)
+    record(action="read", request=request, obj=found, patient_id=found.patient_id)
     return found

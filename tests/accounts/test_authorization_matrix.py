@@ -60,6 +60,9 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "patients:link_revoke": {"POST": CONTACT, "GET": NOBODY},
     "scheduling:request_list": {"GET": {FD, MG}, "POST": NOBODY},
     "scheduling:request_detail": {"GET": {FD, MG}, "POST": {FD, MG}},
+    "scheduling_staff:calendar": {"GET": {FD, CL, MG}, "POST": NOBODY},
+    "scheduling_staff:appointment": {"GET": {FD, CL, MG}, "POST": NOBODY},
+    "scheduling_staff:appointment_action": {"POST": {FD, MG}, "GET": NOBODY},
     "audit:list": {"GET": {MG, AD}, "POST": NOBODY},
     "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
     "api:slots": {"GET": EVERYONE},
@@ -113,6 +116,8 @@ def world(demo_practice, make_staff):
         created_at="2026-11-24T16:00:00+00:00",
     )
 
+    appointment = _demo_appointment(rosa)
+
     def new_link() -> PatientLink:
         return PatientLink.objects.create(
             patient=rosa,
@@ -135,9 +140,32 @@ def world(demo_practice, make_staff):
             "patients:link_issue": {"patient_id": rosa.pk},
             "patients:link_revoke": {"patient_id": rosa.pk, "link_id": new_link().pk},
             "scheduling:request_detail": {"request_id": consultation.pk},
+            "scheduling_staff:appointment": {"appointment_id": appointment.pk},
+            "scheduling_staff:appointment_action": {"appointment_id": appointment.pk},
         }
 
     return users, kwargs
+
+
+def _demo_appointment(patient):
+    from datetime import UTC, datetime
+
+    from mildpath.practice.models import Practitioner
+    from mildpath.scheduling.models import Appointment, AppointmentType
+
+    kind = AppointmentType.objects.get(location__slug="santa-monica", kind="consultation")
+    start = datetime(2030, 1, 7, 17, tzinfo=UTC)
+    return Appointment.objects.create(
+        location=kind.location,
+        practitioner=Practitioner.objects.get(slug="elena-marquez"),
+        patient=patient,
+        appointment_type=kind,
+        start=start,
+        end=start.replace(hour=18),
+        busy_start=start,
+        busy_end=start.replace(hour=18),
+        created_at=start,
+    )
 
 
 def _allowed(response) -> bool:

@@ -1,0 +1,128 @@
+"""The front desk's calendar: a day or week per location, and one appointment's page
+with arrived / did not come / completed, cancel, and move."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mildpath.accounts.access import forbidden, staff_required
+from mildpath.accounts.roles import Capability
+from mildpath.core import clock
+from mildpath.scheduling import queries
+from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.booking import (
+    NotAllowedNow,
+    SlotTaken,
+    appointment_cancel,
+    appointment_mark,
+    appointment_move,
+)
+from mildpath.scheduling.models import Appointment
+
+
+@staff_required(Capability.SCHEDULE_VIEW)
+@require_http_methods(["GET", "HEAD"])
+def calendar(request: HttpRequest) -> HttpResponse:
+    locations = list(queries.locations_for_schedule(request))
+    if not locations:
+        return forbidden(request)
+    location = next(
+        (loc for loc in locations if loc.slug == request.GET.get("location")), locations[0]
+    )
+    tz = location.tz
+    today = clock.now().astimezone(tz).date()
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = today
+    week = request.GET.get("view") == "week"
+    first = day - timedelta(days=day.weekday()) if week else day
+    days = 7 if week else 1
+    start = datetime.combine(first, time.min, tzinfo=tz)
+    end = datetime.combine(first + timedelta(days=days), time.min, tzinfo=tz)
+    rows = queries.appointments_between(request, location=location, start=start, end=end)
+    grouped = [
+        (when, list(items))
+        for when, items in groupby(rows, key=lambda a: a.start.astimezone(tz).date())
+    ]
+    step = timedelta(days=days)
+    with timezone.override(tz):
+        return render(
+            request,
+            "scheduling/calendar.html",
+            {
+                "locations": locations,
+                "location": location,
+                "first": first,
+                "last": first + step - timedelta(days=1),
+                "week": week,
+                "grouped": grouped,
+                "previous": first - step,
+                "next": first + step,
+                "today": today,
+            },
+        )
+
+
+@staff_required(Capability.SCHEDULE_VIEW)
+@require_http_methods(["GET", "HEAD"])
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = queries.appointment_get(request, appointment_id)
+    now = clock.now()
+    tz = appointment.location.tz
+    free = []
+    if appointment.status == Appointment.Status.BOOKED:
+        first = max(now.astimezone(tz).date(), appointment.start.astimezone(tz).date())
+        free = available_slots(
+            appointment_type=appointment.appointment_type,
+            first_day=first,
+            last_day=first + timedelta(days=6),
+            now=now,
+            practitioner=appointment.practitioner,
+        )[:40]
+    with timezone.override(tz):
+        return render(
+            request,
+            "scheduling/appointment_detail.html",
+            {"appointment": appointment, "free": free},
+        )
+
+
+@staff_required(Capability.SCHEDULE_MANAGE)
+@require_POST
+def appointment_action(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = queries.appointment_for_change(request, appointment_id)
+    action = request.POST.get("action", "")
+    now = clock.now()
+    try:
+        if action in {"arrived", "noshow", "fulfilled"}:
+            appointment_mark(request=request, appointment=appointment, status=action, now=now)
+            messages.success(request, _("Saved."))
+        elif action == "cancel":
+            appointment_cancel(request=request, appointment=appointment, now=now, by_patient=False)
+            messages.success(request, _("Appointment cancelled. Its reminders will not be sent."))
+        elif action == "move":
+            try:
+                start = datetime.fromisoformat(request.POST.get("start", ""))
+            except ValueError:
+                start = None
+            if start is None or start.tzinfo is None:
+                messages.error(request, _("New time: choose one of the free times listed."))
+            else:
+                appointment_move(request=request, appointment=appointment, start=start, now=now)
+                messages.success(request, _("Appointment moved. The patient is told the new time."))
+        else:
+            messages.error(request, _("Choose one of the actions on this page."))
+    except NotAllowedNow:
+        messages.error(request, _("That change is not possible for this appointment now."))
+    except SlotTaken:
+        messages.error(request, _("New time: that time was just taken. Choose another."))
+    return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)

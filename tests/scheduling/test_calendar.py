@@ -1,0 +1,140 @@
+"""The front desk's calendar and what they can do with an appointment."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+
+from mildpath.core import clock
+from mildpath.practice.demo import demo_schedule_load
+from mildpath.scheduling.booking import PatientDetails, appointment_book
+from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+WEDNESDAY_9AM = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
+        yield
+
+
+@pytest.fixture
+def booked(demo_practice):
+    demo_schedule_load()
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    return appointment_book(
+        request=None,
+        appointment_type=kind,
+        start=WEDNESDAY_9AM,
+        patient=PatientDetails(
+            "Harold", "Jenkins", date(1946, 9, 23), "+16265550122", "h@example.com", "en"
+        ),
+        now=clock.now(),
+        email_ok=True,
+    )
+
+
+def test_the_day_view_lists_the_locations_appointments(
+    client, booked, make_staff, sign_in, audit_log
+):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    with audit_log.exactly_one(
+        action="read", detail={"list": "calendar", "location": "pasadena", "count": 1}
+    ):
+        day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
+    assert day.status_code == 200
+    assert "Harold Jenkins" in day.text
+    assert "9 a.m." in day.text
+    week = client.get(
+        "/staff/calendar/", {"location": "pasadena", "date": "2026-11-30", "view": "week"}
+    )
+    assert "Harold Jenkins" in week.text
+    other_day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-03"})
+    assert "Harold Jenkins" not in other_day.text
+
+
+def test_staff_of_another_location_cannot_see_the_appointment(client, booked, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("long-beach",)))
+    day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
+    assert "Harold Jenkins" not in day.text  # shows their own location instead
+    assert client.get(f"/staff/calendar/appointments/{booked.pk}/").status_code == 403
+
+
+def test_arrived_then_completed(client, booked, make_staff, sign_in, audit_log):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    url = f"/staff/calendar/appointments/{booked.pk}/change/"
+    with audit_log.exactly_one(action="update", detail={"status": ["booked", "arrived"]}):
+        client.post(url, {"action": "arrived"})
+    client.post(url, {"action": "fulfilled"})
+    booked.refresh_from_db()
+    assert booked.status == "fulfilled"
+    refused = client.post(url, {"action": "noshow"}, follow=True)
+    assert "That change is not possible" in refused.text
+
+
+def test_cancelling_withdraws_the_reminders(client, booked, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    client.post(f"/staff/calendar/appointments/{booked.pk}/change/", {"action": "cancel"})
+    booked.refresh_from_db()
+    assert booked.status == "cancelled"
+    assert not booked.messages.filter(kind="reminder", status="pending").exists()
+
+
+def test_moving_rewrites_the_reminders_and_tells_the_patient(
+    client, booked, make_staff, sign_in, audit_log
+):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    page = client.get(f"/staff/calendar/appointments/{booked.pk}/")
+    new_start = page.context["free"][4].start
+    with audit_log.exactly_one(action="update", object_id=str(booked.pk)):
+        client.post(
+            f"/staff/calendar/appointments/{booked.pk}/change/",
+            {"action": "move", "start": new_start.isoformat()},
+        )
+    booked.refresh_from_db()
+    assert booked.start == new_start
+    pending = booked.messages.filter(kind="reminder", status="pending")
+    assert pending.count() == 2
+    assert all(m.for_start == new_start for m in pending)
+    assert booked.messages.filter(
+        kind="confirmation", subject="Your appointment has a new time"
+    ).exists()
+    assert OutboundMessage.objects.filter(kind="reminder", status="cancelled").count() == 2
+
+
+def test_moving_onto_a_taken_time_changes_nothing(client, booked, make_staff, sign_in):
+    kind = booked.appointment_type
+    other = appointment_book(
+        request=None,
+        appointment_type=kind,
+        start=datetime(2026, 12, 2, 19, 0, tzinfo=UTC),
+        patient=PatientDetails("Ana", "Ruiz", date(1955, 6, 1), "+16265550177", "", "es"),
+        now=clock.now(),
+    )
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    response = client.post(
+        f"/staff/calendar/appointments/{booked.pk}/change/",
+        {"action": "move", "start": other.start.isoformat()},
+        follow=True,
+    )
+    assert "that time was just taken" in response.text
+    booked.refresh_from_db()
+    assert booked.start == WEDNESDAY_9AM and booked.status == "booked"
+    assert Appointment.objects.filter(status="booked").count() == 2
+
+
+def test_a_clinician_sees_but_does_not_change(client, booked, make_staff, sign_in):
+    sign_in(make_staff("clinician", ("pasadena",)))
+    page = client.get(f"/staff/calendar/appointments/{booked.pk}/")
+    assert page.status_code == 200
+    assert "Arrived" not in page.text
+    assert (
+        client.post(
+            f"/staff/calendar/appointments/{booked.pk}/change/", {"action": "cancel"}
+        ).status_code
+        == 403
+    )
