@@ -63,6 +63,7 @@ pytest-postgres: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(PY) bench/page_weight.py
 	$(PY) bench/startup.py
+	$(PY) bench/booking.py
 
 ## messages: refresh the Spanish catalog after changing strings, then compile it
 messages: $(DEV_STAMP)

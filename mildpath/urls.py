@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from mildpath.core.views import healthz
 from mildpath.patients.views import patient_link
 from mildpath.scheduling import manage
 
@@ -10,6 +11,7 @@ handler403 = "mildpath.accounts.access.forbidden"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("mildpath.scheduling.api_urls")),
+    path("healthz", healthz, name="healthz"),
 ]
 # English at /, Spanish at /es/: a link, a bookmark or a printed URL always opens in
 # the language it was shared in.

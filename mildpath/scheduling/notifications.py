@@ -85,6 +85,8 @@ def booking_messages_queue(*, appointment: Appointment, now: datetime, moved: bo
     email_ok, sms_ok = appointment.remind_by_email, appointment.remind_by_sms
     patient = appointment.patient
     language = patient.preferred_language
+    if not (patient.email or sms_ok):
+        return  # nothing to send, so no link to make
     url = manage_link(appointment, now=now)
     stamp = appointment.start.strftime("%Y%m%dT%H%M")
     if patient.email:

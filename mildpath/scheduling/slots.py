@@ -84,31 +84,71 @@ def free_slots(
 ) -> list[Interval]:
     """Appointment intervals (without buffers) that fit the hours and clash with nothing.
 
-    ``busy`` holds other appointments' intervals *with* their buffers, sorted by start;
-    an override maps a date to its hours that day (an empty list: not working).
+    ``busy`` holds other appointments' intervals *with* their buffers; an override maps
+    a date to its hours that day (an empty list: not working).
     """
-    ordered = sorted(busy)
-    starts = [interval.start for interval in ordered]
-    longest = max((i.end - i.start for i in ordered), default=timedelta(0))
+    # The inner loop works on POSIX seconds: a search over months has many thousands
+    # of candidates, and float arithmetic is what keeps it near the cost of its query.
+    held = sorted((b.start.timestamp(), b.end.timestamp()) for b in busy)
+    held_starts = [start for start, _ in held]
+    longest = max((end - start for start, end in held), default=0.0)
+    duration = rules.duration.total_seconds()
+    before = rules.buffer_before.total_seconds()
+    after = rules.buffer_after.total_seconds()
+    step = rules.step.total_seconds()
+    earliest, latest = not_before.timestamp(), not_after.timestamp()
     found: list[Interval] = []
     day = first_day
     while day <= last_day:
-        for opens, closes in _windows_for(day, windows, overrides):
-            window_end = local_moment(day, closes, tz)
-            if window_end is None:
-                continue
-            for at in _step_times(opens, closes, rules.step):
-                begin = local_moment(day, at, tz)
-                if begin is None or begin < not_before or begin > not_after:
+        for opens, closes in sorted(_windows_for(day, windows, overrides)):
+            for begin in _candidate_starts(day, opens, closes, tz, rules.step, step, duration):
+                if begin < earliest or begin > latest:
                     continue
-                end = begin + rules.duration
-                if end > window_end:
-                    break
-                blocked = Interval(begin - rules.buffer_before, end + rules.buffer_after)
+                block_start, block_end = begin - before, begin + duration + after
                 # Only intervals starting before ours ends, and not long before it, can clash.
-                low = bisect_left(starts, blocked.start - longest)
-                high = bisect_left(starts, blocked.end)
-                if not any(ordered[i].overlaps(blocked) for i in range(low, high)):
-                    found.append(Interval(begin, end))
+                i = bisect_left(held_starts, block_start - longest)
+                clash = False
+                while i < len(held) and held[i][0] < block_end:
+                    if held[i][1] > block_start:
+                        clash = True
+                        break
+                    i += 1
+                if not clash:
+                    start_at = datetime.fromtimestamp(begin, UTC)
+                    found.append(Interval(start_at, start_at + rules.duration))
         day += timedelta(days=1)
     return found
+
+
+def _candidate_starts(
+    day: date,
+    opens: time,
+    closes: time,
+    tz: ZoneInfo,
+    step_delta: timedelta,
+    step: float,
+    duration: float,
+) -> Iterable[float]:
+    """Start times (POSIX seconds) on the wall clock from ``opens`` whose appointment ends
+    by ``closes``."""
+    first, last = local_moment(day, opens, tz), local_moment(day, closes, tz)
+    wall_span = (datetime.combine(day, closes) - datetime.combine(day, opens)).total_seconds()
+    if first is not None and last is not None and last - first == timedelta(seconds=wall_span):
+        # No clock change inside the window: plain arithmetic.
+        begin, end = first.timestamp(), last.timestamp()
+        while begin + duration <= end:
+            yield begin
+            begin += step
+        return
+    # A clock change inside the window: step through the wall clock itself.
+    if last is None:
+        return
+    window_end = last.timestamp()
+    for at in _step_times(opens, closes, step_delta):
+        moment = local_moment(day, at, tz)
+        if moment is None:
+            continue
+        begin = moment.timestamp()
+        if begin + duration > window_end:
+            return
+        yield begin

@@ -65,6 +65,7 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling_staff:appointment_action": {"POST": {FD, MG}, "GET": NOBODY},
     "audit:list": {"GET": {MG, AD}, "POST": NOBODY},
     "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
+    "healthz": {"GET": EVERYONE},
     "api:slots": {"GET": EVERYONE},
     "api:appointments": {"POST": EVERYONE, "GET": NOBODY},
     "api:openapi": {"GET": EVERYONE},
