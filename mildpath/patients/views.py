@@ -135,6 +135,8 @@ def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse
     response = render(
         request, LINK_PAGES[purpose], {"link": check.link, "patient": check.link.patient}
     )
-    response["Referrer-Policy"] = "no-referrer"
+    # The token must not leak to other sites, but our own forms need the Origin header
+    # (with no-referrer the browser sends "Origin: null" and CSRF refuses the cancel).
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response

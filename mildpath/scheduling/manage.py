@@ -46,7 +46,9 @@ def manage_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResp
     tz = appointment.location.tz if appointment else timezone.get_default_timezone()
     with timezone.override(tz):
         response = render(request, "patients/link_appointment.html", context)
-    response["Referrer-Policy"] = "no-referrer"
+    # The token must not leak to other sites, but our own forms need the Origin header
+    # (with no-referrer the browser sends "Origin: null" and CSRF refuses the cancel).
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 

@@ -38,10 +38,10 @@ def manage_link(appointment: Appointment, *, now: datetime) -> str:
         created_at=now,
         expires_at=max(appointment.end + timedelta(days=1), now + timedelta(hours=1)),
     )
-    path = reverse("patient_link", args=[link.purpose, make_token(link.pk, link.purpose)])
-    language = appointment.patient.preferred_language
-    prefix = "" if language == "en" else f"/{language}"
-    return f"{settings.MILDPATH_BASE_URL}{prefix}{path}"
+    # reverse() adds the language prefix (/es/) of the language active here.
+    with translation.override(appointment.patient.preferred_language):
+        path = reverse("patient_link", args=[link.purpose, make_token(link.pk, link.purpose)])
+    return f"{settings.MILDPATH_BASE_URL}{path}"
 
 
 def _queue(

@@ -41,7 +41,7 @@ def test_a_patient_opens_their_link_without_a_password(
     assert "Hello, Rosa." in page.text
     assert "Delgado" not in page.text  # the page shows no more than it must
     assert page["Cache-Control"] == "no-store"
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
 
 def test_a_revoked_link_gets_a_clear_page_with_the_phone_number(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mildpath.scheduling.models import Appointment
+from mildpath.scheduling.models import Appointment, OutboundMessage
 from tests.browser import assert_accessible, press_and_wait, tab_to
 
 pytestmark = pytest.mark.browser
@@ -55,3 +55,17 @@ def test_booking_a_consultation_by_keyboard(page, language):
     appointment = Appointment.objects.get()
     assert appointment.patient.given_name == "Rosa"
     assert appointment.patient.preferred_language == language
+
+    # The link from the confirmation email cancels it, by keyboard too.
+    confirmation = OutboundMessage.objects.get(kind="confirmation")
+    assert confirmation.language == language
+    link = next(word for word in confirmation.body.split() if "/p/appointment/" in word)
+    page.goto(link.split("127.0.0.1:8000", 1)[1])
+    assert_accessible(page)
+    tab_to(page, "form button[type=submit]")
+    press_and_wait(page)
+    assert "cancelled=1" in page.url
+    assert_accessible(page)
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    assert not appointment.messages.filter(kind="reminder", status="pending").exists()

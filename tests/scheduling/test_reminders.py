@@ -88,11 +88,20 @@ def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
 
 
 @time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
-def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule):
+def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule, client):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
     confirmation = OutboundMessage.objects.get(kind="confirmation")
     assert confirmation.language == "es"
     assert "/es/p/appointment/" in confirmation.body
+    assert "/es/es/" not in confirmation.body
+    # Even when booked from a Spanish page (Spanish active in the thread).
+    from django.utils import translation
+
+    with translation.override("es"):
+        second = _book(datetime(2026, 12, 3, 17, 0, tzinfo=UTC), language="es")
+    body = second.messages.get(kind="confirmation").body
+    link = next(word for word in body.split() if "/p/appointment/" in word)
+    assert client.get(link.split("127.0.0.1:8000", 1)[1]).status_code == 200
 
 
 def test_reminders_across_the_spring_change_give_the_local_time(schedule):
