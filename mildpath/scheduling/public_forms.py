@@ -120,3 +120,27 @@ class DetailsForm(forms.Form):
             raise forms.ValidationError(
                 _("Enter a phone number we can call, like (310) 555-0100.")
             ) from exc
+
+
+class StaffBookingForm(DetailsForm):
+    """Booking on a caller's behalf: the same details, plus the time chosen from the list."""
+
+    slot = forms.ChoiceField(
+        label=_("Time"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one of the times listed."),
+            "invalid_choice": _("That time is no longer free. Choose another."),
+        },
+    )
+
+    field_order = ["slot"]
+
+    def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["slot"].choices = choices  # type: ignore[attr-defined]
+        self.order_fields(["slot"])
+
+    def chosen(self) -> tuple[int, datetime]:
+        practitioner, start = self.cleaned_data["slot"].split("|", 1)
+        return int(practitioner), datetime.fromisoformat(start)

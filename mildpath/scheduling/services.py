@@ -59,3 +59,20 @@ def consultation_request_update(
         detail={"changed": sorted(changed)},
     )
     return consultation
+
+
+@transaction.atomic
+def consultation_request_booked(
+    *, request: HttpRequest, consultation: ConsultationRequest, appointment_id: int
+) -> None:
+    """Close a call-back request once the caller has an appointment."""
+    consultation.status = ConsultationRequest.Status.BOOKED
+    note = f"Booked as appointment {appointment_id}."
+    consultation.staff_notes = f"{consultation.staff_notes}\n{note}".strip()
+    consultation.save(update_fields=["status", "staff_notes"])
+    record(
+        action="update",
+        request=request,
+        obj=consultation,
+        detail={"changed": ["status"], "appointment": appointment_id},
+    )

@@ -16,16 +16,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mildpath.accounts.access import forbidden, staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.core import clock
+from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
-from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.availability import Slot, available_slots
 from mildpath.scheduling.booking import (
     NotAllowedNow,
+    PatientAlreadyBooked,
+    PatientDetails,
     SlotTaken,
+    appointment_book,
     appointment_cancel,
     appointment_mark,
     appointment_move,
 )
-from mildpath.scheduling.models import Appointment
+from mildpath.scheduling.models import Appointment, AppointmentType
+from mildpath.scheduling.public_forms import StaffBookingForm, slot_value
+from mildpath.scheduling.services import consultation_request_booked
 
 
 @staff_required(Capability.SCHEDULE_VIEW)
@@ -126,3 +132,110 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
     except SlotTaken:
         messages.error(request, _("New time: that time was just taken. Choose another."))
     return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+
+
+def _split_name(full: str) -> tuple[str, str]:
+    given, _, family = full.strip().rpartition(" ")
+    return (given, family) if given else (family, "")
+
+
+@staff_required(Capability.SCHEDULE_MANAGE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def book_for_caller(request: HttpRequest) -> HttpResponse:
+    """Book on a caller's behalf; from a consultation request, its name and phone come along
+    and the request is closed as booked."""
+    locations = list(queries.locations_for_schedule(request))
+    source = request.GET.get("from_request") or request.POST.get("from_request") or ""
+    consultation = (
+        queries.consultation_request_for_change(request, int(source)) if source.isdigit() else None
+    )
+    wanted = request.GET.get("location") or (
+        consultation.preferred_location.slug
+        if consultation and consultation.preferred_location
+        else ""
+    )
+    location = next(
+        (loc for loc in locations if loc.slug == wanted), locations[0] if locations else None
+    )
+    if location is None:
+        return forbidden(request)
+    kinds = list(AppointmentType.objects.filter(location=location, is_active=True).order_by("kind"))
+    kind = next(
+        (k for k in kinds if k.kind == request.GET.get("kind")), kinds[0] if kinds else None
+    )
+    if kind is None:
+        return forbidden(request)
+    now = clock.now()
+    tz = location.tz
+    try:
+        first = max(date.fromisoformat(request.GET.get("from", "")), now.astimezone(tz).date())
+    except ValueError:
+        first = now.astimezone(tz).date()
+    unique: dict[datetime, Slot] = {}
+    for slot in available_slots(
+        appointment_type=kind, first_day=first, last_day=first + timedelta(days=6), now=now
+    ):
+        unique.setdefault(slot.start, slot)
+    choices = [(slot_value(s.practitioner_id, s.start), "") for s in unique.values()]
+    initial: dict[str, str] = {}
+    if consultation is not None:
+        initial["given_name"], initial["family_name"] = _split_name(consultation.name)
+        initial["phone"] = consultation.phone_display
+    form = StaffBookingForm(request.POST or None, initial=initial, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        practitioner_id, start = form.chosen()
+        details = form.cleaned_data
+        try:
+            appointment = appointment_book(
+                request=request,
+                appointment_type=kind,
+                start=start,
+                practitioner=Practitioner.objects.filter(pk=practitioner_id).first(),
+                patient=PatientDetails(
+                    given_name=details["given_name"],
+                    family_name=details["family_name"],
+                    date_of_birth=details["date_of_birth"],
+                    phone=details["phone"],
+                    email=details["email"],
+                    preferred_language=consultation.language[:2] if consultation else "en",
+                ),
+                now=now,
+                reason=details["reason"],
+                referring_physician=details["referring_physician"],
+                source="staff",
+                email_ok=details["consent_email"],
+                sms_ok=details["consent_sms"],
+            )
+        except SlotTaken:
+            messages.error(request, _("Time: that time was just taken. Choose another."))
+            return redirect(request.get_full_path())
+        except PatientAlreadyBooked:
+            messages.error(request, _("The patient already has an appointment at that time."))
+            return redirect(request.get_full_path())
+        if consultation is not None:
+            consultation_request_booked(
+                request=request, consultation=consultation, appointment_id=appointment.pk
+            )
+        messages.success(request, _("Booked."))
+        return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    days = [
+        (day, [(slot, slot_value(slot.practitioner_id, slot.start)) for slot in group])
+        for day, group in groupby(unique.values(), key=lambda s: s.start.astimezone(tz).date())
+    ]
+    with timezone.override(tz):
+        return render(
+            request,
+            "scheduling/book_for_caller.html",
+            {
+                "form": form,
+                "locations": locations,
+                "location": location,
+                "kinds": kinds,
+                "kind": kind,
+                "days": days,
+                "first": first,
+                "next_from": first + timedelta(days=7),
+                "consultation": consultation,
+                "source": source,
+            },
+        )

@@ -61,6 +61,7 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling:request_list": {"GET": {FD, MG}, "POST": NOBODY},
     "scheduling:request_detail": {"GET": {FD, MG}, "POST": {FD, MG}},
     "scheduling_staff:calendar": {"GET": {FD, CL, MG}, "POST": NOBODY},
+    "scheduling_staff:book": {"GET": {FD, MG}, "POST": {FD, MG}},
     "scheduling_staff:appointment": {"GET": {FD, CL, MG}, "POST": NOBODY},
     "scheduling_staff:appointment_action": {"POST": {FD, MG}, "GET": NOBODY},
     "audit:list": {"GET": {MG, AD}, "POST": NOBODY},

@@ -138,3 +138,64 @@ def test_a_clinician_sees_but_does_not_change(client, booked, make_staff, sign_i
         ).status_code
         == 403
     )
+
+
+def test_front_desk_books_a_caller_from_their_call_back_request(
+    client, demo_practice, make_staff, sign_in
+):
+    from mildpath.practice.models import Location
+    from mildpath.scheduling.models import ConsultationRequest
+
+    demo_schedule_load()
+    consultation = ConsultationRequest.objects.create(
+        name="Mei Tanaka",
+        phone="+15625550133",
+        preferred_location=Location.objects.get(slug="long-beach"),
+        best_time="any",
+        consent_to_contact=True,
+        language="en",
+        created_at=clock.now(),
+    )
+    sign_in(make_staff("front_desk", ("long-beach",)))
+    detail = client.get(f"/staff/requests/{consultation.pk}/")
+    assert f"/staff/calendar/book/?from_request={consultation.pk}" in detail.text
+    page = client.get("/staff/calendar/book/", {"from_request": consultation.pk})
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.initial["given_name"] == "Mei" and form.initial["family_name"] == "Tanaka"
+    choice = page.context["days"][0][1][0][1]
+    done = client.post(
+        "/staff/calendar/book/?location=long-beach&kind=consultation",
+        {
+            "from_request": consultation.pk,
+            "slot": choice,
+            "given_name": "Mei",
+            "family_name": "Tanaka",
+            "date_of_birth": "01/30/1958",
+            "phone": "(562) 555-0133",
+        },
+    )
+    appointment = Appointment.objects.get()
+    assert done.headers["Location"] == f"/staff/calendar/appointments/{appointment.pk}/"
+    assert appointment.source == "staff"
+    assert appointment.location.slug == "long-beach"
+    consultation.refresh_from_db()
+    assert consultation.status == "booked"
+    assert f"appointment {appointment.pk}" in consultation.staff_notes
+
+
+def test_staff_booking_names_a_missing_time(client, demo_practice, make_staff, sign_in):
+    demo_schedule_load()
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    response = client.post(
+        "/staff/calendar/book/?location=pasadena&kind=follow_up",
+        {
+            "given_name": "Ana",
+            "family_name": "Ruiz",
+            "date_of_birth": "06/01/1955",
+            "phone": "(626) 555-0177",
+        },
+    )
+    assert response.status_code == 200
+    assert "Time: Choose one of the times listed." in response.text
+    assert Appointment.objects.count() == 0
