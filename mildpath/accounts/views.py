@@ -96,6 +96,8 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", _("That code did not work. Check the app and try again."))
         else:
             next_url = request.session.get(PENDING_NEXT) or reverse("accounts:home")
+            for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
+                request.session.pop(key, None)
             services.staff_sign_in(request=request, user=user, device=device)
             return redirect(next_url)
     return render(request, "accounts/verify.html", {"form": form})

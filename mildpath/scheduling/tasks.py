@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.utils import translation
 from django_tasks import task
 
 from mildpath.core import clock
@@ -52,11 +53,9 @@ def deliver(message_id: int) -> str:
                 headers={"Message-ID": f"<{message.key.replace(':', '.')}@mildpath>"},
             )
             if message.attach_ics and message.appointment is not None:
-                email.attach(
-                    "appointment.ics",
-                    appointment_ics(message.appointment, now=clock.now()),
-                    "text/calendar",
-                )
+                with translation.override(message.language):
+                    calendar_file = appointment_ics(message.appointment, now=clock.now())
+                email.attach("appointment.ics", calendar_file, "text/calendar")
             email.send()
     except Exception as exc:
         OutboundMessage.objects.filter(pk=message.pk).update(

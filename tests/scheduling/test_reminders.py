@@ -169,3 +169,12 @@ def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client):
     late = client.post(manage_url + "cancel/", follow=True)
     assert "can no longer be cancelled online" in late.text
     assert Appointment.objects.get().status == "booked"
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_the_calendar_file_for_a_spanish_speaker_is_in_spanish(schedule):
+    _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
+    _deliver(OutboundMessage.objects.get(kind="confirmation"))
+    _, content, _ = mail.outbox[0].attachments[0]
+    event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
+    assert str(event.get("summary")) == "Consulta de paciente nuevo en Pasadena"
