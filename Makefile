@@ -68,6 +68,7 @@ bench: $(DEV_STAMP)
 ## messages: refresh the Spanish catalog after changing strings, then compile it
 messages: $(DEV_STAMP)
 	$(PY) manage.py makemessages -l es --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	msgattrib --no-obsolete -o mildpath/locale/es/LC_MESSAGES/django.po mildpath/locale/es/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore=.venv
 
 ## lock: re-resolve every pinned version into constraints.txt

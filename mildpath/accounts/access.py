@@ -9,12 +9,14 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django_otp import user_has_device
 
-from mildpath.accounts.roles import MFA_REQUIRED, Capability, Role, can
+from mildpath.accounts.roles import ALL_LOCATIONS, MFA_REQUIRED, Capability, Role, can
+from mildpath.practice.models import Location
 
 View = Callable[..., HttpResponseBase]
 
@@ -68,3 +70,14 @@ def staff_required(capability: Capability) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def scoped_locations(request: HttpRequest) -> QuerySet[Location] | None:
+    """The locations whose patients this staff member sees; None means every location
+    (a practice manager, or anyone granted all locations)."""
+    profile = getattr(request.user, "staff_profile", None)
+    if profile is None:
+        return Location.objects.none()
+    if role_of(request.user) in ALL_LOCATIONS or profile.all_locations:
+        return None
+    return profile.locations.all()

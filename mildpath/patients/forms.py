@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core import clock
-from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.core.forms import BirthDateField, PhoneField
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.practice.models import Location
 
@@ -14,13 +11,13 @@ from mildpath.practice.models import Location
 class PatientForm(forms.Form):
     given_name = forms.CharField(label=_("Given name"), max_length=80)
     family_name = forms.CharField(label=_("Family name"), max_length=80)
-    date_of_birth = forms.DateField(
+    date_of_birth = BirthDateField(
         label=_("Date of birth"),
         help_text=_("Year-month-day, for example 1952-03-17."),
         error_messages={"invalid": _("Enter the date as year-month-day, like 1952-03-17.")},
         widget=forms.DateInput(attrs={"autocomplete": "off"}),
     )
-    phone = forms.CharField(label=_("Phone"), max_length=30)
+    phone = PhoneField(label=_("Phone"))
     email = forms.EmailField(label=_("Email"), required=False)
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=Patient.Language.choices, widget=forms.RadioSelect
@@ -36,23 +33,6 @@ class PatientForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if allowed_locations is not None:
             self.fields["locations"].queryset = allowed_locations  # type: ignore[attr-defined]
-
-    def clean_date_of_birth(self) -> date:
-        born: date = self.cleaned_data["date_of_birth"]
-        today = clock.now().date()
-        if born > today:
-            raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        if born.year < today.year - 120:
-            raise forms.ValidationError(_("Check the year: that is more than 120 years ago."))
-        return born
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber as exc:
-            raise forms.ValidationError(
-                _("Enter a phone number we can call, like (310) 555-0100.")
-            ) from exc
 
 
 class BreakGlassForm(forms.Form):

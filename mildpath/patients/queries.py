@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from mildpath.accounts.access import acting_user, role_of
-from mildpath.accounts.roles import ALL_LOCATIONS, Capability, can
+from mildpath.accounts.access import acting_user, role_of, scoped_locations
+from mildpath.accounts.roles import Capability, can
 from mildpath.audit.services import record
 from mildpath.core import clock
 from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink
@@ -16,19 +16,15 @@ from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink
 
 def patients_in_scope(request: HttpRequest) -> QuerySet[Patient]:
     """Patients this staff member may see: their locations, plus emergency grants."""
-    user = request.user
-    role = role_of(user)
-    if not can(role, Capability.PATIENT_CONTACT):
+    if not can(role_of(request.user), Capability.PATIENT_CONTACT):
         return Patient.objects.none()
-    profile = user.staff_profile  # type: ignore[union-attr]
-    if role in ALL_LOCATIONS or profile.all_locations:
+    locations = scoped_locations(request)
+    if locations is None:
         return Patient.objects.all()
     granted = BreakGlassGrant.objects.filter(
         user=acting_user(request), expires_at__gt=clock.now()
     ).values("patient_id")
-    return Patient.objects.filter(
-        Q(locations__in=profile.locations.all()) | Q(id__in=granted)
-    ).distinct()
+    return Patient.objects.filter(Q(locations__in=locations) | Q(id__in=granted)).distinct()
 
 
 def patient_list(request: HttpRequest, *, search: str = "") -> list[Patient]:

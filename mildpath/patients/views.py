@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mildpath.accounts.access import role_of, staff_required
-from mildpath.accounts.roles import ALL_LOCATIONS, Capability
+from mildpath.accounts.access import scoped_locations, staff_required
+from mildpath.accounts.roles import Capability
 from mildpath.core import clock
 from mildpath.patients import queries, services
 from mildpath.patients.forms import BreakGlassForm, LinkForm, PatientForm
@@ -45,10 +45,8 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 def _allowed_locations(request: HttpRequest) -> QuerySet[Location]:
-    profile = request.user.staff_profile  # type: ignore[union-attr]
-    if role_of(request.user) in ALL_LOCATIONS or profile.all_locations:
-        return Location.objects.filter(is_active=True)
-    return profile.locations.filter(is_active=True)
+    locations = scoped_locations(request)
+    return (Location.objects.all() if locations is None else locations).filter(is_active=True)
 
 
 @staff_required(Capability.PATIENT_CREATE)

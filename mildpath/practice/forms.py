@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.core.forms import PhoneField
 from mildpath.practice.geo import ZipError, locate_zip
 from mildpath.practice.models import Location, Practice
 
@@ -11,13 +11,7 @@ from mildpath.practice.models import Location, Practice
 class PhoneNormalizingForm(forms.ModelForm):
     """Stores the ``phone`` field in E.164, whatever way staff typed it."""
 
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber as exc:
-            raise forms.ValidationError(
-                _("Enter a phone number we can call, like (310) 555-0100.")
-            ) from exc
+    phone = PhoneField(label=_("phone"))
 
 
 class PracticeAdminForm(PhoneNormalizingForm):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core import clock
-from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.core.forms import BirthDateField, PhoneField
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import AppointmentType
 
@@ -49,23 +48,10 @@ class SlotQueryForm(forms.Form):
 class PatientForm(forms.Form):
     given_name = forms.CharField(max_length=80)
     family_name = forms.CharField(max_length=80)
-    date_of_birth = forms.DateField(input_formats=["%Y-%m-%d"])
-    phone = forms.CharField(max_length=30)
+    date_of_birth = BirthDateField(input_formats=["%Y-%m-%d"])
+    phone = PhoneField(error_messages={"invalid_phone": _("not a phone number we can call")})
     email = forms.EmailField(required=False)
     preferred_language = forms.ChoiceField(choices=[("en", "en"), ("es", "es")], required=False)
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber as exc:
-            raise forms.ValidationError(_("not a phone number we can call")) from exc
-
-    def clean_date_of_birth(self) -> date:
-        born: date = self.cleaned_data["date_of_birth"]
-        today = clock.now().date()
-        if born >= today or born.year < today.year - 120:
-            raise forms.ValidationError(_("must be a real date of birth"))
-        return born
 
 
 class BookingForm(forms.Form):

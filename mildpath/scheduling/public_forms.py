@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core import clock
-from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.core.forms import BirthDateField, PhoneField
 from mildpath.site.forms import _NAME_RE
 
 
@@ -50,7 +49,7 @@ class DetailsForm(forms.Form):
         error_messages={"required": _("Enter your last name.")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = BirthDateField(
         label=_("Date of birth"),
         help_text=_("Month/day/year, for example 03/17/1952."),
         input_formats=["%m/%d/%Y", "%Y-%m-%d"],
@@ -60,9 +59,8 @@ class DetailsForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"autocomplete": "bday", "inputmode": "numeric"}),
     )
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Phone number"),
-        max_length=30,
         help_text=_("For example (310) 555-0100."),
         error_messages={"required": _("Enter a phone number so we can reach you.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
@@ -103,23 +101,6 @@ class DetailsForm(forms.Form):
 
     def clean_family_name(self) -> str:
         return self._name("family_name")
-
-    def clean_date_of_birth(self) -> date:
-        born: date = self.cleaned_data["date_of_birth"]
-        today = clock.now().date()
-        if born >= today:
-            raise forms.ValidationError(_("The date of birth must be in the past."))
-        if born.year < today.year - 120:
-            raise forms.ValidationError(_("Check the year: that is more than 120 years ago."))
-        return born
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber as exc:
-            raise forms.ValidationError(
-                _("Enter a phone number we can call, like (310) 555-0100.")
-            ) from exc
 
 
 class StaffBookingForm(DetailsForm):

@@ -8,26 +8,22 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from mildpath.accounts.access import role_of
-from mildpath.accounts.roles import ALL_LOCATIONS, Capability, can
+from mildpath.accounts.access import role_of, scoped_locations
+from mildpath.accounts.roles import Capability, can
 from mildpath.audit.services import record
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import Appointment, ConsultationRequest
 
 
 def _in_scope(request: HttpRequest) -> QuerySet[ConsultationRequest]:
-    user = request.user
-    role = role_of(user)
-    if not can(role, Capability.CONSULTATION_REQUESTS):
+    if not can(role_of(request.user), Capability.CONSULTATION_REQUESTS):
         return ConsultationRequest.objects.none()
-    profile = user.staff_profile  # type: ignore[union-attr]
     requests = ConsultationRequest.objects.select_related("preferred_location")
-    if role in ALL_LOCATIONS or profile.all_locations:
+    locations = scoped_locations(request)
+    if locations is None:
         return requests
     # A request for "any location" is everyone's to answer.
-    return requests.filter(
-        Q(preferred_location__in=profile.locations.all()) | Q(preferred_location__isnull=True)
-    )
+    return requests.filter(Q(preferred_location__in=locations) | Q(preferred_location__isnull=True))
 
 
 def consultation_requests(
@@ -62,24 +58,18 @@ def consultation_request_get(request: HttpRequest, request_id: int) -> Consultat
 
 
 def _appointments_in_scope(request: HttpRequest) -> QuerySet[Appointment]:
-    user = request.user
-    role = role_of(user)
-    if not can(role, Capability.SCHEDULE_VIEW):
+    if not can(role_of(request.user), Capability.SCHEDULE_VIEW):
         return Appointment.objects.none()
-    profile = user.staff_profile  # type: ignore[union-attr]
     found = Appointment.objects.select_related(
         "patient", "practitioner", "location", "appointment_type"
     )
-    if role in ALL_LOCATIONS or profile.all_locations:
-        return found
-    return found.filter(location__in=profile.locations.all())
+    locations = scoped_locations(request)
+    return found if locations is None else found.filter(location__in=locations)
 
 
 def locations_for_schedule(request: HttpRequest) -> QuerySet[Location]:
-    profile = request.user.staff_profile  # type: ignore[union-attr]
-    if role_of(request.user) in ALL_LOCATIONS or profile.all_locations:
-        return Location.objects.filter(is_active=True)
-    return profile.locations.filter(is_active=True)
+    locations = scoped_locations(request)
+    return (Location.objects.all() if locations is None else locations).filter(is_active=True)
 
 
 def appointments_between(

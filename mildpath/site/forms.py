@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core.phone import InvalidPhoneNumber, normalize_phone
+from mildpath.core.forms import PhoneField
 from mildpath.practice.geo import ZipError, clean_zip, locate_zip
 from mildpath.practice.queries import locations_public
 from mildpath.scheduling.models import ConsultationRequest
@@ -145,9 +145,8 @@ class ConsultationRequestForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    phone = forms.CharField(
+    phone = PhoneField(
         label=_("Phone number"),
-        max_length=30,
         help_text=_("We will call this number, for example (310) 555-0100."),
         error_messages={"required": _("Enter a phone number so we can call you back.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
@@ -178,11 +177,3 @@ class ConsultationRequestForm(forms.Form):
                 _("Use letters for your name; spaces, hyphens and apostrophes are fine.")
             )
         return name
-
-    def clean_phone(self) -> str:
-        try:
-            return normalize_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber as exc:
-            raise forms.ValidationError(
-                _("Enter a phone number we can call, like (310) 555-0100."), code="invalid"
-            ) from exc

@@ -133,7 +133,7 @@ def test_front_desk_adds_a_patient_and_it_is_recorded(
         (
             "date_of_birth",
             "2099-01-01",
-            "Date of birth: The date of birth cannot be in the future.",
+            "Date of birth: The date of birth must be in the past.",
         ),
         ("date_of_birth", "1955-13-40", "Date of birth: Enter the date as year-month-day"),
         ("date_of_birth", "1890-01-01", "Check the year"),
