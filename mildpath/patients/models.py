@@ -50,6 +50,7 @@ class PatientLink(models.Model):
         MANAGE_APPOINTMENT = "appointment", _("Manage an appointment")
         QUESTIONNAIRE = "questionnaire", _("Fill in a questionnaire")
         PROGRESS = "progress", _("See my progress")
+        EARLIER_TIME = "offer", _("Take an earlier time")
 
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="links", verbose_name=_("patient")

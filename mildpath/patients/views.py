@@ -20,6 +20,7 @@ LINK_PAGES = {
     PatientLink.Purpose.MANAGE_APPOINTMENT.value: "patients/link_appointment.html",
     PatientLink.Purpose.QUESTIONNAIRE.value: "patients/link_questionnaire.html",
     PatientLink.Purpose.PROGRESS.value: "patients/link_progress.html",
+    PatientLink.Purpose.EARLIER_TIME.value: "scheduling/offer.html",
 }
 
 
@@ -130,6 +131,10 @@ def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse
         from mildpath.scheduling.manage import manage_page
 
         return manage_page(request, check.link, token)
+    if purpose == PatientLink.Purpose.EARLIER_TIME:
+        from mildpath.scheduling.manage import offer_page
+
+        return offer_page(request, check.link, token)
     response = render(
         request, LINK_PAGES[purpose], {"link": check.link, "patient": check.link.patient}
     )

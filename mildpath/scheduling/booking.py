@@ -23,6 +23,7 @@ from mildpath.practice.models import Practitioner
 from mildpath.scheduling.availability import available_slots, rules_for
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
+from mildpath.scheduling.waitlist import waitlist_offer_freed
 
 
 class SlotTaken(Exception):
@@ -176,6 +177,7 @@ def appointment_cancel(
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at"])
         withdrawn = reminders_withdraw(locked)
+        locked.waitlist_entries.filter(status__in=["waiting", "offered"]).update(status="withdrawn")
         record(
             action="update",
             request=request,
@@ -187,6 +189,7 @@ def appointment_cancel(
                 "reminders_withdrawn": withdrawn,
             },
         )
+        waitlist_offer_freed(freed=locked, now=now)
     return locked
 
 
@@ -266,6 +269,17 @@ def appointment_move(
             raise SlotTaken("constraint") from exc
         reminders_withdraw(locked)
         booking_messages_queue(appointment=locked, now=now, moved=True)
+        freed = Appointment(
+            location=locked.location,
+            appointment_type=kind,
+            practitioner=locked.practitioner,
+            start=previous_start,
+        )
+        waitlist_offer_freed(
+            freed=freed,
+            now=now,
+            skip=set(locked.waitlist_entries.values_list("pk", flat=True)),
+        )
         record(
             action="update",
             request=request,

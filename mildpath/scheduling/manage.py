@@ -15,7 +15,8 @@ from mildpath.core import clock
 from mildpath.patients.models import PatientLink
 from mildpath.patients.services import patient_link_check
 from mildpath.scheduling.booking import TooLateToCancel, appointment_cancel
-from mildpath.scheduling.models import Appointment
+from mildpath.scheduling.models import Appointment, WaitlistEntry
+from mildpath.scheduling.waitlist import OfferGone, waitlist_offer_accept
 
 PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
 
@@ -65,3 +66,56 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
     except TooLateToCancel:
         return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?too_late=1")
     return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?cancelled=1")
+
+
+OFFER = PatientLink.Purpose.EARLIER_TIME.value
+
+
+def _entry(link: PatientLink) -> WaitlistEntry | None:
+    if link.target_id is None:
+        return None
+    return (
+        WaitlistEntry.objects.select_related(
+            "appointment__location", "appointment__practitioner", "offered_practitioner"
+        )
+        .filter(pk=link.target_id, appointment__patient_id=link.patient_id)
+        .first()
+    )
+
+
+def offer_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
+    entry = _entry(link)
+    now = clock.now()
+    open_offer = (
+        entry is not None
+        and entry.status == WaitlistEntry.Status.OFFERED
+        and entry.offer_expires_at is not None
+        and entry.offer_expires_at > now
+    )
+    tz = entry.appointment.location.tz if entry else timezone.get_default_timezone()
+    with timezone.override(tz):
+        response = render(
+            request,
+            "scheduling/offer.html",
+            {"entry": entry, "patient": link.patient, "open_offer": open_offer, "token": token},
+        )
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def offer_take(request: HttpRequest, token: str) -> HttpResponse:
+    now = clock.now()
+    check = patient_link_check(token=token, purpose=OFFER, now=now)
+    entry = _entry(check.link) if check.link and check.state == "active" else None
+    if entry is None or check.link is None:
+        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    base = request.path.rsplit("/take/", 1)[0]
+    if entry.status == WaitlistEntry.Status.ACCEPTED:
+        return redirect(f"{base}/")  # a second press: the page says it is done
+    try:
+        waitlist_offer_accept(request=request, entry=entry, now=now)
+    except OfferGone:
+        return redirect(f"{base}/?gone=1")
+    return redirect(f"{base}/")

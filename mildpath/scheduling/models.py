@@ -276,3 +276,44 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} -> {self.to} ({self.status})"
+
+
+class WaitlistEntry(models.Model):
+    """A booked patient who would take an earlier time if one frees up.
+
+    When an appointment of the same type at the same location is cancelled or moved,
+    the freed time is offered to the longest-waiting patient it would bring forward;
+    one offer at a time, by a link, until it expires.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered a time")
+        ACCEPTED = "accepted", _("Took an earlier time")
+        WITHDRAWN = "withdrawn", _("No longer waiting")
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField()
+    offered_start = models.DateTimeField(null=True, blank=True)
+    offered_practitioner = models.ForeignKey(
+        "practice.Practitioner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("waiting-list entry")
+        verbose_name_plural = _("waiting list")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=models.Q(status__in=["waiting", "offered"]),
+                name="waitlist_once_per_appointment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment} ({self.status})"

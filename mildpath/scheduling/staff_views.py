@@ -32,6 +32,7 @@ from mildpath.scheduling.booking import (
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.public_forms import StaffBookingForm, slot_value
 from mildpath.scheduling.services import consultation_request_booked
+from mildpath.scheduling.waitlist import AlreadyWaiting, waitlist_join
 
 
 @staff_required(Capability.SCHEDULE_VIEW)
@@ -94,11 +95,12 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             now=now,
             practitioner=appointment.practitioner,
         )[:40]
+    waiting = appointment.waitlist_entries.filter(status__in=["waiting", "offered"]).first()
     with timezone.override(tz):
         return render(
             request,
             "scheduling/appointment_detail.html",
-            {"appointment": appointment, "free": free},
+            {"appointment": appointment, "free": free, "waiting": waiting},
         )
 
 
@@ -112,6 +114,15 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
         if action in {"arrived", "noshow", "fulfilled"}:
             appointment_mark(request=request, appointment=appointment, status=action, now=now)
             messages.success(request, _("Saved."))
+        elif action == "waitlist":
+            try:
+                waitlist_join(request=request, appointment=appointment, now=now)
+                messages.success(
+                    request,
+                    _("On the waiting list: an earlier time will be offered if one frees up."),
+                )
+            except AlreadyWaiting:
+                messages.error(request, _("This appointment is already on the waiting list."))
         elif action == "cancel":
             appointment_cancel(request=request, appointment=appointment, now=now, by_patient=False)
             messages.success(request, _("Appointment cancelled. Its reminders will not be sent."))

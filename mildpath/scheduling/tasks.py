@@ -66,3 +66,11 @@ def deliver(message_id: int) -> str:
         status=OutboundMessage.Status.SENT, sent_at=clock.now()
     )
     return "sent"
+
+
+@task()
+def waitlist_offer_expire(entry_id: int) -> str:
+    from mildpath.scheduling.waitlist import waitlist_offer_lapse
+
+    waitlist_offer_lapse(entry_id=entry_id, now=clock.now())
+    return "checked"

@@ -69,3 +69,49 @@ def test_booking_a_consultation_by_keyboard(page, language):
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert not appointment.messages.filter(kind="reminder", status="pending").exists()
+
+
+def test_taking_an_earlier_time_by_keyboard(page):
+    from datetime import date, timedelta
+
+    from mildpath.core import clock
+    from mildpath.scheduling.availability import available_slots
+    from mildpath.scheduling.booking import PatientDetails, appointment_book, appointment_cancel
+    from mildpath.scheduling.models import AppointmentType, WaitlistEntry
+
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    now = clock.now()
+    slots = available_slots(
+        appointment_type=kind,
+        first_day=now.date() + timedelta(days=3),
+        last_day=now.date() + timedelta(days=20),
+        now=now,
+    )
+    early_slot, late_slot = slots[0], slots[-1]
+
+    def book(slot, n):  # type: ignore[no-untyped-def]
+        return appointment_book(
+            request=None,
+            appointment_type=kind,
+            start=slot.start,
+            practitioner=None,
+            patient=PatientDetails(
+                f"P{n}", "Test", date(1950, 1, n), f"+1626555{4000 + n}", "p@example.com", "en"
+            ),
+            now=now,
+        )
+
+    early, later = book(early_slot, 1), book(late_slot, 2)
+    WaitlistEntry.objects.create(appointment=later, created_at=now)
+    appointment_cancel(request=None, appointment=early, now=now, by_patient=False)
+    body = OutboundMessage.objects.get(kind="offer").body
+    link = next(word for word in body.split() if "/p/offer/" in word).split("127.0.0.1:8000", 1)[1]
+
+    page.goto(link)
+    assert_accessible(page)
+    tab_to(page, "form button[type=submit]")
+    press_and_wait(page)
+    assert "your appointment is now at the earlier time" in page.locator("main").inner_text()
+    assert_accessible(page)
+    later.refresh_from_db()
+    assert later.start == early_slot.start
