@@ -89,7 +89,7 @@ def test_taking_an_earlier_time_by_keyboard(page):
     )
     early_slot, late_slot = slots[0], slots[-1]
 
-    def book(slot, n):  # type: ignore[no-untyped-def]
+    def book(slot, n):
         return appointment_book(
             request=None,
             appointment_type=kind,
