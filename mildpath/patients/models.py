@@ -30,6 +30,8 @@ class Patient(models.Model):
         verbose_name = _("patient")
         verbose_name_plural = _("patients")
         ordering = ["family_name", "given_name", "id"]
+        # Booking finds a returning patient by phone and date of birth.
+        indexes = [models.Index(fields=["phone", "date_of_birth"])]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"

@@ -8,18 +8,19 @@ location, since nobody can be in two places at once); the rest is the pure
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
 from mildpath.scheduling.slots import Interval, SlotRules, Window, free_slots
 
 
-@dataclass(frozen=True)
-class Slot:
-    practitioner_id: int
+class Slot(NamedTuple):
+    """A free time; tuples sort by start, then practitioner."""
+
     start: datetime
+    practitioner_id: int
     end: datetime
 
 
@@ -83,8 +84,9 @@ def available_slots(
     search_end = datetime.combine(last_day, time.max, tzinfo=tz) + timedelta(hours=12)
     busy = busy_intervals(candidates, search_start, search_end)
     rules = rules_for(appointment_type)
+    moments: dict[float, datetime] = {}
     found = [
-        Slot(practitioner_id, interval.start, interval.end)
+        Slot(interval.start, practitioner_id, interval.end)
         for practitioner_id in candidates
         for interval in free_slots(
             tz=tz,
@@ -96,7 +98,8 @@ def available_slots(
             rules=rules,
             not_before=not_before,
             not_after=not_after,
+            moments=moments,
         )
     ]
-    found.sort(key=lambda slot: (slot.start, slot.practitioner_id))
+    found.sort()
     return found

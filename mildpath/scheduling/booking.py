@@ -51,12 +51,16 @@ class PatientDetails:
 def _patient_for(
     details: PatientDetails, appointment_type: AppointmentType, now: datetime
 ) -> Patient:
-    patient = Patient.objects.filter(
-        given_name__iexact=details.given_name,
-        family_name__iexact=details.family_name,
-        date_of_birth=details.date_of_birth,
-        phone=details.phone,
-    ).first()
+    # Phone and date of birth narrow it through an index; names compare case-blind.
+    same_person = [
+        known
+        for known in Patient.objects.filter(
+            phone=details.phone, date_of_birth=details.date_of_birth
+        )
+        if known.given_name.casefold() == details.given_name.casefold()
+        and known.family_name.casefold() == details.family_name.casefold()
+    ]
+    patient = same_person[0] if same_person else None
     if patient is None:
         patient = Patient.objects.create(
             given_name=details.given_name,

@@ -9,15 +9,16 @@ takes its first occurrence. Durations are real elapsed time.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 
-@dataclass(frozen=True, order=True)
-class Interval:
+class Interval(NamedTuple):
+    """A stretch of time; tuples sort by start, then end."""
+
     start: datetime
     end: datetime
 
@@ -81,6 +82,7 @@ def free_slots(
     rules: SlotRules,
     not_before: datetime,
     not_after: datetime,
+    moments: dict[float, datetime] | None = None,
 ) -> list[Interval]:
     """Appointment intervals (without buffers) that fit the hours and clash with nothing.
 
@@ -89,15 +91,17 @@ def free_slots(
     """
     # The inner loop works on POSIX seconds: a search over months has many thousands
     # of candidates, and float arithmetic is what keeps it near the cost of its query.
-    held = sorted((b.start.timestamp(), b.end.timestamp()) for b in busy)
-    held_starts = [start for start, _ in held]
-    longest = max((end - start for start, end in held), default=0.0)
+    held = _merged(sorted((b.start.timestamp(), b.end.timestamp()) for b in busy))
     duration = rules.duration.total_seconds()
     before = rules.buffer_before.total_seconds()
     after = rules.buffer_after.total_seconds()
     step = rules.step.total_seconds()
     earliest, latest = not_before.timestamp(), not_after.timestamp()
     found: list[Interval] = []
+    # Many practitioners share one grid of times: callers searching several pass one
+    # dict, so each moment becomes a datetime once.
+    moments = {} if moments is None else moments
+    cursor = 0  # first held interval that ends after the candidate's blocked start
     day = first_day
     while day <= last_day:
         for opens, closes in sorted(_windows_for(day, windows, overrides)):
@@ -105,19 +109,36 @@ def free_slots(
                 if begin < earliest or begin > latest:
                     continue
                 block_start, block_end = begin - before, begin + duration + after
-                # Only intervals starting before ours ends, and not long before it, can clash.
-                i = bisect_left(held_starts, block_start - longest)
-                clash = False
-                while i < len(held) and held[i][0] < block_end:
-                    if held[i][1] > block_start:
-                        clash = True
-                        break
-                    i += 1
-                if not clash:
-                    start_at = datetime.fromtimestamp(begin, UTC)
-                    found.append(Interval(start_at, start_at + rules.duration))
+                # Held intervals are merged, so their ends rise with their starts and the
+                # cursor only moves forward.
+                while cursor < len(held) and held[cursor][1] <= block_start:
+                    cursor += 1
+                if cursor < len(held) and held[cursor][0] < block_end:
+                    continue
+                end_at = begin + duration
+                start_dt = moments.get(begin) or _moment(moments, begin)
+                end_dt = moments.get(end_at) or _moment(moments, end_at)
+                found.append(Interval(start_dt, end_dt))
         day += timedelta(days=1)
     return found
+
+
+def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in intervals:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _moment(cache: dict[float, datetime], seconds: float) -> datetime:
+    moment = cache.get(seconds)
+    if moment is None:
+        moment = cache[seconds] = datetime.fromtimestamp(seconds, UTC)
+    return moment
 
 
 def _candidate_starts(
