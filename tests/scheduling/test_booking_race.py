@@ -167,7 +167,7 @@ def _race(tmp_path: Path, lock: bool) -> tuple[Counter[tuple[int, str]], int, in
                 slots.append(slot)
         slots = slots[:SLOTS]
         assert len(slots) == SLOTS
-        with ThreadPoolExecutor(max_workers=50) as pool:
+        with ThreadPoolExecutor(max_workers=ATTEMPTS) as pool:  # all 200 at once
             results = Counter(
                 pool.map(lambda n: _attempt(server, slots[n % SLOTS], n), range(ATTEMPTS))
             )
