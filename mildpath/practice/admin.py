@@ -16,7 +16,8 @@ class PracticeAdmin(admin.ModelAdmin[Practice]):
         return False
 
 
-class OpeningHoursInline(admin.TabularInline[OpeningHours, Location]):
+class OpeningHoursInline(admin.StackedInline[OpeningHours, Location]):
+    # Stacked, not tabular: a tabular inline leaves its inputs without labels.
     model = OpeningHours
     extra = 0
 
