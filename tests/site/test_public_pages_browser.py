@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from bench.page_weight import PUBLIC_PATHS
 from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows
 
 pytestmark = pytest.mark.browser
 
-PAGES = [
-    "/",
-    "/lumbar-spinal-stenosis/",
-    "/mild-procedure/",
-    "/results/",
-    "/risks/",
-    "/questions/",
-    "/self-check/",
-    "/locations/",
-    "/locations/?zip=91105",
-    "/locations/?zip=99999",
-    "/locations/santa-monica/",
-    "/locations/long-beach/",
-    "/consultation/",
-    "/book/",
-    "/book/pasadena/",
-]
+# Every page the transfer budget covers, plus the error and step-free variants.
+PAGES = [*PUBLIC_PATHS, "/locations/?zip=99999", "/locations/long-beach/"]
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
