@@ -170,7 +170,12 @@ def _free_port() -> int:
 
 def throughput_ratio(database_url: str, first_day: date) -> tuple[float, float]:
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "MILDPATH_PROFILE": "test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MILDPATH_PROFILE": "test",
+        "MILDPATH_PUBLIC_CREATIONS_PER_HOUR": "1000000",  # one load generator, one address
+    }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
         [str(gunicorn), "mildpath.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",

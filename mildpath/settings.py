@@ -153,6 +153,9 @@ MILDPATH_SMS_BACKEND = os.environ.get(
 )
 MILDPATH_SMS_FILE_PATH = VAR_DIR / "sms"
 
+# Call-back requests and online bookings one address may make in an hour.
+MILDPATH_PUBLIC_CREATIONS_PER_HOUR = int(os.environ.get("MILDPATH_PUBLIC_CREATIONS_PER_HOUR", "10"))
+
 MILDPATH_AUDIT_RETENTION_YEARS = int(os.environ.get("MILDPATH_AUDIT_RETENTION_YEARS", "6"))
 OTP_TOTP_ISSUER = os.environ.get("MILDPATH_OTP_ISSUER", "mildpath")
 

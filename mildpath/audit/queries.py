@@ -33,3 +33,13 @@ def audit_events(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
 def retention_cutoff(now: datetime) -> datetime:
     """Events older than this may leave the trail (by a database administrator)."""
     return now - timedelta(days=365 * settings.MILDPATH_AUDIT_RETENTION_YEARS + 2)
+
+
+def creations_from_address(*, ip: str, object_type: str, since: datetime) -> int:
+    """How many ``object_type`` records this client address created since ``since``: the
+    public forms' flood guard, read from the audit trail every creation writes anyway."""
+    if not ip:
+        return 0
+    return AuditEvent.objects.filter(
+        action="create", object_type=object_type, client_ip=ip, at__gte=since
+    ).count()

@@ -23,6 +23,7 @@ from mildpath.scheduling.booking import (
     SlotTaken,
     appointment_book,
 )
+from mildpath.site.throttle import too_many
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 
@@ -80,6 +81,11 @@ def slots(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # a public JSON endpoint: no cookies are read, nothing acts on a session
 @require_POST
 def appointments(request: HttpRequest) -> JsonResponse:
+    if too_many(request, "scheduling.Appointment"):
+        return JsonResponse(
+            {"error": "too_many_requests", "message": "Too many bookings from this address."},
+            status=429,
+        )
     try:
         body = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):

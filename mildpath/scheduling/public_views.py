@@ -32,6 +32,7 @@ from mildpath.scheduling.booking import (
 from mildpath.scheduling.ics import appointment_ics
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.public_forms import DetailsForm, SlotForm, slot_value
+from mildpath.site.throttle import too_many, too_many_page
 
 DRAFT = "booking_draft"
 BOOKED = "booking_done"
@@ -166,6 +167,8 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     details = dict(draft["details"])
     start = datetime.fromisoformat(str(draft["start"]))
     if request.method == "POST":
+        if too_many(request, "scheduling.Appointment"):
+            return too_many_page(request)
         practitioner = Practitioner.objects.filter(pk=draft["practitioner"]).first()
         try:
             appointment = appointment_book(

@@ -13,6 +13,7 @@ from mildpath.scheduling.models import ConsultationRequest
 from mildpath.scheduling.services import consultation_request_create
 from mildpath.site import selfcheck
 from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm, ZipSearchForm
+from mildpath.site.throttle import too_many, too_many_page
 
 CONSULTATION_SESSION_KEY = "consultation_request_id"
 
@@ -69,6 +70,8 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def consultation_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        if too_many(request, "scheduling.ConsultationRequest"):
+            return too_many_page(request)
         form = ConsultationRequestForm(request.POST)
         if form.is_valid():
             created = consultation_request_create(

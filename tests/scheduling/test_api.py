@@ -163,3 +163,20 @@ def test_the_api_is_described_by_openapi(client):
     response = client.get("/api/v1/openapi.yaml")
     assert response.status_code == 200
     assert "/api/v1/slots:" in response.text and "/api/v1/appointments:" in response.text
+
+
+@time_machine.travel(NOW, tick=False)
+def test_one_address_cannot_flood_the_booking_api(client, schedule, settings):
+    settings.MILDPATH_PUBLIC_CREATIONS_PER_HOUR = 2
+    starts = [s["start"] for s in _slots(client, date_to="2026-12-04").json()["slots"][::8]]
+    people = [("Ana", "(626) 555-0101"), ("Bea", "(626) 555-0102"), ("Cy", "(626) 555-0103")]
+    statuses = []
+    for start, (name, phone) in zip(starts, people, strict=False):
+        patient = {
+            "given_name": name,
+            "family_name": "Ruiz",
+            "date_of_birth": "1950-01-02",
+            "phone": phone,
+        }
+        statuses.append(_book(client, start, patient=patient).status_code)
+    assert statuses == [201, 201, 429]

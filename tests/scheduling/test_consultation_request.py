@@ -169,3 +169,15 @@ def test_the_public_cannot_see_the_requests(client, demo_practice):
     response = client.get("/staff/requests/")
     assert response.status_code == 302
     assert "/staff/sign-in/" in response.headers["Location"]
+
+
+def test_one_address_cannot_flood_the_call_back_form(client, demo_practice, settings):
+    settings.MILDPATH_PUBLIC_CREATIONS_PER_HOUR = 3
+    for n in range(3):
+        assert client.post(URL, _data(name=f"Caller {'abc'[n]}")).status_code == 302
+    refused = client.post(URL, _data(name="Caller d"))
+    assert refused.status_code == 429
+    assert "Please call us instead" in refused.text
+    assert "(310) 555-0100" in refused.text
+    assert ConsultationRequest.objects.count() == 3
+    assert client.post(URL, _data(name="Caller e"), REMOTE_ADDR="192.0.2.50").status_code == 302

@@ -53,3 +53,13 @@ def test_language_switch_keeps_the_page(page):
     assert page.locator("html").get_attribute("lang") == "es"
     page.get_by_role("link", name="English").click()
     assert page.url.endswith("/mild-procedure/") and "/es/" not in page.url
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_too_many_requests_page_is_accessible(page, settings, language):
+    settings.MILDPATH_PUBLIC_CREATIONS_PER_HOUR = 0
+    page.goto("/consultation/" if language == "en" else "/es/consultation/")
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").click()
+    assert page.locator("h1").inner_text() in {"Please call us instead", "Por favor, llámenos"}
+    assert_accessible(page)
