@@ -113,6 +113,14 @@ def _send_offer(entry: WaitlistEntry, *, now: datetime) -> None:
         created_at=now,
         expires_at=expires,
     )
+    # The system, not a person, makes the offer; it still touches this patient's record.
+    record(
+        action="link_issued",
+        obj=link,
+        patient_id=patient.pk,
+        actor_label="waiting list",
+        detail={"offered_start": entry.offered_start.isoformat()},
+    )
     from django.conf import settings
 
     with (

@@ -116,3 +116,14 @@ def test_a_time_taken_meanwhile_is_gone_and_the_patient_keeps_theirs(kind, clien
     assert "that time is no longer available" in response.text
     later.refresh_from_db()
     assert later.start == EARLY + timedelta(days=7)
+
+
+def test_the_offer_is_on_the_audit_trail_of_the_patient_it_goes_to(kind):
+    from mildpath.audit.models import AuditEvent
+
+    early = _book(kind, EARLY, 1)
+    later = _book(kind, EARLY + timedelta(days=7), 2)
+    WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
+    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=False)
+    offer = AuditEvent.objects.get(action="link_issued", patient_id=later.patient_id)
+    assert offer.actor_label == "waiting list"
