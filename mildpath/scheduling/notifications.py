@@ -106,34 +106,29 @@ def booking_messages_queue(*, appointment: Appointment, now: datetime, moved: bo
             now=now,
             attach_ics=True,
         )
+    # (channel, address, subject, body): rendered once, sent at each reminder offset.
+    channels = []
+    if email_ok and patient.email:
+        with translation.override(language):
+            subject = _("Reminder: your appointment")
+        body = _render("scheduling/email/reminder.txt", appointment, url, language)
+        channels.append(("email", patient.email, subject, body))
+    if sms_ok:
+        body = _render("scheduling/email/reminder_sms.txt", appointment, url, language)
+        channels.append(("sms", patient.phone, "", body))
     for hours in settings.MILDPATH_REMINDER_HOURS:
         due = appointment.start - timedelta(hours=hours)
         if due <= now:
             continue
-        body = _render("scheduling/email/reminder.txt", appointment, url, language)
-        if email_ok and patient.email:
-            with translation.override(language):
-                subject = _("Reminder: your appointment")
+        for channel, to, subject, body in channels:
             _queue(
                 appointment=appointment,
-                key=f"remind:{appointment.pk}:{stamp}:{hours}h:email",
+                key=f"remind:{appointment.pk}:{stamp}:{hours}h:{channel}",
                 kind="reminder",
-                channel="email",
-                to=patient.email,
+                channel=channel,
+                to=to,
                 subject=subject,
                 body=body,
-                send_after=due,
-                now=now,
-            )
-        if sms_ok:
-            _queue(
-                appointment=appointment,
-                key=f"remind:{appointment.pk}:{stamp}:{hours}h:sms",
-                kind="reminder",
-                channel="sms",
-                to=patient.phone,
-                subject="",
-                body=_render("scheduling/email/reminder_sms.txt", appointment, url, language),
                 send_after=due,
                 now=now,
             )
