@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from mildpath.core import clock
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling.api_forms import BookingForm, PatientForm, SlotQueryForm
-from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.availability import available_slots_by_type
 from mildpath.scheduling.booking import (
     PatientAlreadyBooked,
     PatientDetails,
     SlotTaken,
     appointment_book,
 )
+from mildpath.scheduling.models import AppointmentType
 from mildpath.site.throttle import too_many
 
 OPENAPI = Path(__file__).with_name("openapi.yaml")
@@ -46,34 +48,49 @@ def slots(request: HttpRequest) -> JsonResponse:
     form = SlotQueryForm(request.GET)
     if not form.is_valid():
         return _unprocessable(_errors(form.errors))
-    kind = form.cleaned_data["type"]
-    found = available_slots(
-        appointment_type=kind,
+    kinds: list[AppointmentType] = form.cleaned_data["types"]
+    found = available_slots_by_type(
+        appointment_types=kinds,
         first_day=form.cleaned_data["date_from"],
         last_day=form.cleaned_data["date_to"],
         now=clock.now(),
     )
     names = dict(
-        Practitioner.objects.filter(pk__in={s.practitioner_id for s in found}).values_list(
-            "pk", "family_name"
-        )
+        Practitioner.objects.filter(
+            pk__in={
+                pk for times in found.values() for free in times for pk in free.practitioner_ids
+            }
+        ).values_list("pk", "family_name")
     )
-    tz = kind.location.tz
+    listed: list[tuple[datetime, str, dict[str, Any]]] = []
+    for kind in kinds:
+        tz, slug = kind.location.tz, kind.location.slug
+        for free in found[kind.pk]:
+            start, end = free.start.isoformat(), free.end.isoformat()
+            local_start = free.start.astimezone(tz).isoformat()
+            listed.extend(
+                (
+                    free.start,
+                    slug,
+                    {
+                        "start": start,
+                        "end": end,
+                        "local_start": local_start,
+                        "location": slug,
+                        "practitioner": pk,
+                        "practitioner_name": names.get(pk, ""),
+                    },
+                )
+                for pk in free.practitioner_ids
+            )
+    listed.sort(key=lambda item: item[:2])
+    one = kinds[0].location if len(kinds) == 1 and form.cleaned_data["location"] else None
     return JsonResponse(
         {
-            "location": kind.location.slug,
-            "appointment_type": kind.kind,
-            "time_zone": kind.location.time_zone,
-            "slots": [
-                {
-                    "start": slot.start.isoformat(),
-                    "end": slot.end.isoformat(),
-                    "local_start": slot.start.astimezone(tz).isoformat(),
-                    "practitioner": slot.practitioner_id,
-                    "practitioner_name": names.get(slot.practitioner_id, ""),
-                }
-                for slot in found
-            ],
+            "location": one.slug if one else None,
+            "appointment_type": form.cleaned_data["appointment_type"],
+            "time_zone": one.time_zone if one else None,
+            "slots": [item for _, _, item in listed],
         }
     )
 

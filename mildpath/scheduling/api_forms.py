@@ -24,7 +24,7 @@ def _appointment_type(location_slug: str, kind: str) -> AppointmentType | None:
 
 
 class SlotQueryForm(forms.Form):
-    location = forms.SlugField()
+    location = forms.SlugField(required=False)
     appointment_type = forms.ChoiceField(choices=AppointmentType.Kind.choices)
     date_from = forms.DateField(input_formats=["%Y-%m-%d"])
     date_to = forms.DateField(input_formats=["%Y-%m-%d"])
@@ -37,11 +37,19 @@ class SlotQueryForm(forms.Form):
                 self.add_error("date_to", _("must not be before date_from"))
             elif (end - start).days >= MAX_SEARCH_DAYS:
                 self.add_error("date_to", _("search at most 31 days at a time"))
-        if cleaned.get("location") and cleaned.get("appointment_type"):
-            found = _appointment_type(cleaned["location"], cleaned["appointment_type"])
+        kind = cleaned.get("appointment_type")
+        if kind and cleaned.get("location"):
+            found = _appointment_type(cleaned["location"], kind)
             if found is None:
                 self.add_error("appointment_type", _("not offered at this location"))
-            cleaned["type"] = found
+            cleaned["types"] = [found]
+        elif kind:
+            # No location: search every location that offers it.
+            cleaned["types"] = list(
+                AppointmentType.objects.select_related("location")
+                .filter(location__is_active=True, kind=kind, is_active=True)
+                .order_by("location__name")
+            )
         return cleaned
 
 

@@ -8,20 +8,12 @@ location, since nobody can be in two places at once); the rest is the pure
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
-from mildpath.scheduling.slots import Interval, SlotRules, Window, free_slots
-
-
-class Slot(NamedTuple):
-    """A free time; tuples sort by start, then practitioner."""
-
-    start: datetime
-    practitioner_id: int
-    end: datetime
+from mildpath.scheduling.slots import FreeTime, Hours, Interval, SlotRules, Window, free_times
 
 
 def rules_for(kind: AppointmentType) -> SlotRules:
@@ -30,6 +22,15 @@ def rules_for(kind: AppointmentType) -> SlotRules:
         buffer_before=timedelta(minutes=kind.buffer_before_minutes),
         buffer_after=timedelta(minutes=kind.buffer_after_minutes),
         step=timedelta(minutes=15),
+    )
+
+
+def busy_span(first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """UTC bounds that hold these calendar days in any time zone, and then some: a day
+    either side."""
+    return (
+        datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC),
+        datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC),
     )
 
 
@@ -56,50 +57,67 @@ def available_slots(
     last_day: date,
     now: datetime,
     practitioner: Practitioner | None = None,
-) -> list[Slot]:
-    location = appointment_type.location
-    tz = location.tz
-    candidates = list(
-        appointment_type.practitioners.filter(is_active=True).values_list("id", flat=True)
-    )
-    if practitioner is not None:
-        candidates = [pk for pk in candidates if pk == practitioner.pk]
-    if not candidates:
-        return []
-    not_before = now + timedelta(hours=appointment_type.minimum_notice_hours)
-    not_after = now + timedelta(days=appointment_type.horizon_days)
+) -> list[FreeTime]:
+    """Free times for one appointment type at its location, earliest first."""
+    return available_slots_by_type(
+        appointment_types=[appointment_type],
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        practitioner=practitioner,
+    )[appointment_type.pk]
 
-    windows: dict[int, list[Window]] = defaultdict(list)
-    for hours in WorkingHours.objects.filter(practitioner_id__in=candidates, location=location):
-        windows[hours.practitioner_id].append(Window(hours.weekday, hours.start, hours.end))
-    overrides: dict[int, dict[date, list[tuple[time, time]]]] = defaultdict(dict)
+
+def available_slots_by_type(
+    *,
+    appointment_types: Sequence[AppointmentType],
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    practitioner: Practitioner | None = None,
+) -> dict[int, list[FreeTime]]:
+    """Free times for several appointment types (one per location, say), from one query
+    each for eligibility, hours, date changes and busy time, whatever their number. Days
+    are the location's own calendar days."""
+    eligible: dict[int, list[int]] = defaultdict(list)
+    for type_id, practitioner_id in AppointmentType.practitioners.through.objects.filter(
+        appointmenttype_id__in=[kind.pk for kind in appointment_types],
+        practitioner__is_active=True,
+    ).values_list("appointmenttype_id", "practitioner_id"):
+        if practitioner is None or practitioner_id == practitioner.pk:
+            eligible[type_id].append(practitioner_id)
+    candidates = sorted({pk for pks in eligible.values() for pk in pks})
+    location_ids = {kind.location_id for kind in appointment_types}
+    windows: dict[tuple[int, int], list[Window]] = defaultdict(list)
+    for hours in WorkingHours.objects.filter(
+        practitioner_id__in=candidates, location_id__in=location_ids
+    ):
+        windows[hours.practitioner_id, hours.location_id].append(
+            Window(hours.weekday, hours.start, hours.end)
+        )
+    overrides: dict[tuple[int, int], dict[date, list[tuple[time, time]]]] = defaultdict(dict)
     for change in ScheduleOverride.objects.filter(
-        practitioner_id__in=candidates, location=location, date__range=(first_day, last_day)
-    ).order_by("date", "start"):
-        day = overrides[change.practitioner_id].setdefault(change.date, [])
+        practitioner_id__in=candidates,
+        location_id__in=location_ids,
+        date__range=(first_day, last_day),
+    ):
+        day = overrides[change.practitioner_id, change.location_id].setdefault(change.date, [])
         if change.start is not None and change.end is not None:
             day.append((change.start, change.end))
-
-    search_start = datetime.combine(first_day, time.min, tzinfo=tz) - timedelta(hours=12)
-    search_end = datetime.combine(last_day, time.max, tzinfo=tz) + timedelta(hours=12)
-    busy = busy_intervals(candidates, search_start, search_end)
-    rules = rules_for(appointment_type)
-    moments: dict[float, datetime] = {}
-    found = [
-        Slot(interval.start, practitioner_id, interval.end)
-        for practitioner_id in candidates
-        for interval in free_slots(
-            tz=tz,
-            windows=windows[practitioner_id],
-            overrides=overrides[practitioner_id],
-            busy=busy[practitioner_id],
+    busy = busy_intervals(candidates, *busy_span(first_day, last_day))
+    found: dict[int, list[FreeTime]] = {}
+    for kind in appointment_types:
+        found[kind.pk] = free_times(
+            tz=kind.location.tz,
+            hours={
+                pk: Hours(windows[pk, kind.location_id], overrides.get((pk, kind.location_id), {}))
+                for pk in eligible[kind.pk]
+            },
+            busy=busy,
             first_day=first_day,
             last_day=last_day,
-            rules=rules,
-            not_before=not_before,
-            not_after=not_after,
-            moments=moments,
+            rules=rules_for(kind),
+            not_before=now + timedelta(hours=kind.minimum_notice_hours),
+            not_after=now + timedelta(days=kind.horizon_days),
         )
-    ]
-    found.sort()
     return found

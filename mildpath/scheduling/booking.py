@@ -134,7 +134,7 @@ def appointment_book(
             with transaction.atomic():
                 appointment = Appointment.objects.create(
                     location=appointment_type.location,
-                    practitioner_id=chosen.practitioner_id,
+                    practitioner_id=chosen.practitioner_ids[0],
                     patient=booked_patient,
                     appointment_type=appointment_type,
                     start=start,

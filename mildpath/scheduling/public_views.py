@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from mildpath.core import clock
 from mildpath.practice.models import Practitioner
 from mildpath.practice.queries import locations_public
-from mildpath.scheduling.availability import Slot, available_slots
+from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import (
     PatientAlreadyBooked,
     PatientDetails,
@@ -85,10 +85,7 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
     last = first + timedelta(days=DAYS_PER_PAGE - 1)
     slots = available_slots(appointment_type=kind, first_day=first, last_day=last, now=now)
     # One choice per time: the first free practitioner takes it.
-    unique: dict[datetime, Slot] = {}
-    for slot in slots:
-        unique.setdefault(slot.start, slot)
-    choices = [(slot_value(s.practitioner_id, s.start), "") for s in unique.values()]
+    choices = [(slot_value(s.practitioner_ids[0], s.start), "") for s in slots]
     form = SlotForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         practitioner_id, start = form.chosen()
@@ -99,15 +96,13 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
         }
         return redirect("booking:details", slug=slug)
     days = [
-        (day, [(slot, slot_value(slot.practitioner_id, slot.start)) for slot in group])
-        for day, group in groupby(
-            unique.values(), key=lambda s: s.start.astimezone(location.tz).date()
-        )
+        (day, [(slot, slot_value(slot.practitioner_ids[0], slot.start)) for slot in group])
+        for day, group in groupby(slots, key=lambda s: s.start.astimezone(location.tz).date())
     ]
     names = dict(
-        Practitioner.objects.filter(
-            pk__in={s.practitioner_id for s in unique.values()}
-        ).values_list("pk", "family_name")
+        Practitioner.objects.filter(pk__in={s.practitioner_ids[0] for s in slots}).values_list(
+            "pk", "family_name"
+        )
     )
     with timezone.override(location.tz):
         return render(

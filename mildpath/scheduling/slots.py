@@ -9,8 +9,10 @@ takes its first occurrence. Durations are real elapsed time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -36,6 +38,39 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Hours:
+    """One practitioner's working hours: weekly windows, and date overrides that replace
+    them for a day (an empty list: not working that day)."""
+
+    windows: Sequence[Window]
+    overrides: Mapping[date, Sequence[tuple[time, time]]] = field(default_factory=dict)
+
+    def on(self, day: date) -> list[tuple[time, time]]:
+        if day in self.overrides:
+            return sorted(self.overrides[day])
+        weekday = day.weekday()
+        return sorted((w.start, w.end) for w in self.windows if w.weekday == weekday)
+
+    def signature(self, first_day: date, last_day: date) -> Hashable:
+        """Equal for two practitioners whose hours agree on every day of the search."""
+        changes = sorted(
+            (day, tuple(sorted(spans)))
+            for day, spans in self.overrides.items()
+            if first_day <= day <= last_day
+        )
+        weekly = sorted((w.weekday, w.start, w.end) for w in self.windows)
+        return (tuple(weekly), tuple(changes))
+
+
+class FreeTime(NamedTuple):
+    """A free start time and everyone free then, lowest id first."""
+
+    start: datetime
+    end: datetime
+    practitioner_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class SlotRules:
     duration: timedelta
     buffer_before: timedelta = timedelta(0)
@@ -53,105 +88,88 @@ def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime | None:
     return as_utc
 
 
-def _windows_for(
-    day: date,
-    windows: Sequence[Window],
-    overrides: Mapping[date, Sequence[tuple[time, time]]],
-) -> Iterable[tuple[time, time]]:
-    if day in overrides:
-        return overrides[day]
-    return [(w.start, w.end) for w in windows if w.weekday == day.weekday()]
-
-
-def _step_times(start: time, end: time, step: timedelta) -> Iterable[time]:
-    cursor = datetime.combine(date(2000, 1, 3), start)
-    stop = datetime.combine(date(2000, 1, 3), end)
-    while cursor < stop:
-        yield cursor.time()
-        cursor += step
-
-
-def free_slots(
+def free_times(
     *,
     tz: ZoneInfo,
-    windows: Sequence[Window],
-    overrides: Mapping[date, Sequence[tuple[time, time]]],
-    busy: Sequence[Interval],
+    hours: Mapping[int, Hours],
+    busy: Mapping[int, Sequence[Interval]],
     first_day: date,
     last_day: date,
     rules: SlotRules,
     not_before: datetime,
     not_after: datetime,
-    moments: dict[float, datetime] | None = None,
-) -> list[Interval]:
-    """Appointment intervals (without buffers) that fit the hours and clash with nothing.
+) -> list[FreeTime]:
+    """Every start time at which someone in ``hours`` is free for an appointment, earliest
+    first, each with everyone free then.
 
-    ``busy`` holds other appointments' intervals *with* their buffers; an override maps
-    a date to its hours that day (an empty list: not working).
+    ``busy`` holds other appointments' intervals *with* their buffers. A search over
+    months has tens of thousands of (time, practitioner) pairs, so the work is arranged
+    to avoid touching each: practitioners with the same hours share one sorted list of
+    candidate starts, and each busy interval blocks a run of it found by bisection.
     """
-    # The inner loop works on POSIX seconds: a search over months has many thousands
-    # of candidates, and float arithmetic is what keeps it near the cost of its query.
-    held = _merged(sorted((b.start.timestamp(), b.end.timestamp()) for b in busy))
     duration = rules.duration.total_seconds()
-    before = rules.buffer_before.total_seconds()
-    after = rules.buffer_after.total_seconds()
-    step = rules.step.total_seconds()
+    reach_back = duration + rules.buffer_after.total_seconds()
+    reach_forward = rules.buffer_before.total_seconds()
     earliest, latest = not_before.timestamp(), not_after.timestamp()
-    found: list[Interval] = []
-    # Many practitioners share one grid of times: callers searching several pass one
-    # dict, so each moment becomes a datetime once.
-    moments = {} if moments is None else moments
-    cursor = 0  # first held interval that ends after the candidate's blocked start
+    same_hours: dict[Hashable, list[int]] = defaultdict(list)
+    for practitioner_id, their_hours in hours.items():
+        same_hours[their_hours.signature(first_day, last_day)].append(practitioner_id)
+    day_starts: dict[tuple[date, time, time], list[float]] = {}
+    free_at: dict[float, set[int]] = defaultdict(set)
+    for group in same_hours.values():
+        begins = _candidates(hours[group[0]], first_day, last_day, tz, rules, day_starts)
+        begins = begins[bisect_left(begins, earliest) : bisect_right(begins, latest)]
+        # A candidate clashes with [start, end) when it begins after start - duration -
+        # buffer after, and before end + buffer before.
+        blocked: dict[int, set[int]] = defaultdict(set)
+        for practitioner_id in group:
+            for held in busy.get(practitioner_id, ()):
+                first = bisect_right(begins, held.start.timestamp() - reach_back)
+                stop = bisect_left(begins, held.end.timestamp() + reach_forward)
+                for index in range(first, stop):
+                    blocked[index].add(practitioner_id)
+        everyone = frozenset(group)
+        for index, begin in enumerate(begins):
+            free = everyone - blocked[index] if index in blocked else everyone
+            if free:
+                free_at[begin] |= free
+    return [
+        FreeTime(_utc(begin), _utc(begin + duration), tuple(sorted(free_at[begin])))
+        for begin in sorted(free_at)
+    ]
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _candidates(
+    hours: Hours,
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    rules: SlotRules,
+    day_starts: dict[tuple[date, time, time], list[float]],
+) -> list[float]:
+    """Sorted, distinct candidate starts (POSIX seconds) for one set of hours."""
+    begins: list[float] = []
     day = first_day
     while day <= last_day:
-        for opens, closes in sorted(_windows_for(day, windows, overrides)):
-            for begin in _candidate_starts(day, opens, closes, tz, rules.step, step, duration):
-                if begin < earliest or begin > latest:
-                    continue
-                block_start, block_end = begin - before, begin + duration + after
-                # Held intervals are merged, so their ends rise with their starts and the
-                # cursor only moves forward.
-                while cursor < len(held) and held[cursor][1] <= block_start:
-                    cursor += 1
-                if cursor < len(held) and held[cursor][0] < block_end:
-                    continue
-                end_at = begin + duration
-                start_dt = moments.get(begin) or _moment(moments, begin)
-                end_dt = moments.get(end_at) or _moment(moments, end_at)
-                found.append(Interval(start_dt, end_dt))
+        for opens, closes in hours.on(day):
+            key = (day, opens, closes)
+            if key not in day_starts:
+                day_starts[key] = list(_candidate_starts(day, opens, closes, tz, rules))
+            begins.extend(day_starts[key])
         day += timedelta(days=1)
-    return found
-
-
-def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for start, end in intervals:
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _moment(cache: dict[float, datetime], seconds: float) -> datetime:
-    moment = cache.get(seconds)
-    if moment is None:
-        moment = cache[seconds] = datetime.fromtimestamp(seconds, UTC)
-    return moment
+    return sorted(set(begins))
 
 
 def _candidate_starts(
-    day: date,
-    opens: time,
-    closes: time,
-    tz: ZoneInfo,
-    step_delta: timedelta,
-    step: float,
-    duration: float,
+    day: date, opens: time, closes: time, tz: ZoneInfo, rules: SlotRules
 ) -> Iterable[float]:
     """Start times (POSIX seconds) on the wall clock from ``opens`` whose appointment ends
     by ``closes``."""
+    duration, step = rules.duration.total_seconds(), rules.step.total_seconds()
     first, last = local_moment(day, opens, tz), local_moment(day, closes, tz)
     wall_span = (datetime.combine(day, closes) - datetime.combine(day, opens)).total_seconds()
     if first is not None and last is not None and last - first == timedelta(seconds=wall_span):
@@ -165,7 +183,7 @@ def _candidate_starts(
     if last is None:
         return
     window_end = last.timestamp()
-    for at in _step_times(opens, closes, step_delta):
+    for at in _step_times(opens, closes, rules.step):
         moment = local_moment(day, at, tz)
         if moment is None:
             continue
@@ -173,3 +191,11 @@ def _candidate_starts(
         if begin + duration > window_end:
             return
         yield begin
+
+
+def _step_times(start: time, end: time, step: timedelta) -> Iterable[time]:
+    cursor = datetime.combine(date(2000, 1, 3), start)
+    stop = datetime.combine(date(2000, 1, 3), end)
+    while cursor < stop:
+        yield cursor.time()
+        cursor += step

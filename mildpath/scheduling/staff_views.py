@@ -18,7 +18,7 @@ from mildpath.accounts.roles import Capability
 from mildpath.core import clock
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
-from mildpath.scheduling.availability import Slot, available_slots
+from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import (
     NotAllowedNow,
     PatientAlreadyBooked,
@@ -182,12 +182,11 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         first = max(date.fromisoformat(request.GET.get("from", "")), now.astimezone(tz).date())
     except ValueError:
         first = now.astimezone(tz).date()
-    unique: dict[datetime, Slot] = {}
-    for slot in available_slots(
+    slots = available_slots(
         appointment_type=kind, first_day=first, last_day=first + timedelta(days=6), now=now
-    ):
-        unique.setdefault(slot.start, slot)
-    choices = [(slot_value(s.practitioner_id, s.start), "") for s in unique.values()]
+    )
+    # One choice per time: the first free practitioner takes it.
+    choices = [(slot_value(s.practitioner_ids[0], s.start), "") for s in slots]
     initial: dict[str, str] = {}
     if consultation is not None:
         initial["given_name"], initial["family_name"] = _split_name(consultation.name)
@@ -230,8 +229,8 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Booked."))
         return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
     days = [
-        (day, [(slot, slot_value(slot.practitioner_id, slot.start)) for slot in group])
-        for day, group in groupby(unique.values(), key=lambda s: s.start.astimezone(tz).date())
+        (day, [(slot, slot_value(slot.practitioner_ids[0], slot.start)) for slot in group])
+        for day, group in groupby(slots, key=lambda s: s.start.astimezone(tz).date())
     ]
     with timezone.override(tz):
         return render(

@@ -54,6 +54,34 @@ def test_slots_come_with_utc_and_local_times(client, schedule):
     assert slots[0]["local_start"] == "2026-12-01T08:00:00-08:00"
 
 
+@time_machine.travel(NOW, tick=False)
+def test_without_a_location_slots_come_from_every_location_earliest_first(
+    client, schedule, django_assert_max_num_queries
+):
+    one_day = {"date_from": "2026-12-01", "date_to": "2026-12-01"}
+    # Three locations cost no more queries than one: each kind of read is one query.
+    with django_assert_max_num_queries(7):
+        everywhere = _slots(client, location="", **one_day).json()
+    assert everywhere["location"] is None
+    assert len({slot["location"] for slot in everywhere["slots"]}) >= 2
+    by_location = {
+        slug: _slots(client, location=slug, **one_day).json()["slots"]
+        for slug in ("pasadena", "santa-monica", "long-beach")
+    }
+    assert {slot["location"] for slot in everywhere["slots"]} == {
+        slug for slug, slots in by_location.items() if slots
+    }
+    assert sorted(
+        (slot["start"], slot["location"], slot["practitioner"]) for slot in everywhere["slots"]
+    ) == sorted(
+        (slot["start"], slot["location"], slot["practitioner"])
+        for slots in by_location.values()
+        for slot in slots
+    )
+    starts = [slot["start"] for slot in everywhere["slots"]]
+    assert starts == sorted(starts)
+
+
 @time_machine.travel("2026-03-01T17:00:00+00:00", tick=False)
 def test_slots_on_the_spring_forward_week_keep_local_opening_times(client, schedule):
     before = _slots(client, date_from="2026-03-06", date_to="2026-03-06").json()["slots"]

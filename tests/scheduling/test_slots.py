@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mildpath.scheduling.slots import Interval, SlotRules, Window, free_slots, local_moment
+from mildpath.scheduling.slots import (
+    FreeTime,
+    Hours,
+    Interval,
+    SlotRules,
+    Window,
+    free_times,
+    local_moment,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 EVERY_DAY = [Window(weekday, time(8), time(17)) for weekday in range(7)]
@@ -18,11 +26,10 @@ LATE = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def slots_on(day: date, windows=EVERY_DAY, busy=(), rules=CONSULT, overrides=None):
-    return free_slots(
+    return free_times(
         tz=LA,
-        windows=windows,
-        overrides=overrides or {},
-        busy=list(busy),
+        hours={1: Hours(windows, overrides or {})},
+        busy={1: list(busy)},
         first_day=day,
         last_day=day,
         rules=rules,
@@ -37,7 +44,7 @@ def at(day: date, clock: time) -> datetime:
     return moment
 
 
-def wall(interval: Interval) -> str:
+def wall(interval: Interval | FreeTime) -> str:
     return interval.start.astimezone(LA).strftime("%H:%M")
 
 
@@ -109,11 +116,10 @@ def test_an_override_replaces_the_weekly_hours():
 def test_notice_and_horizon_limit_the_search():
     day = date(2026, 3, 6)
     not_before = at(day, time(12))
-    slots = free_slots(
+    slots = free_times(
         tz=LA,
-        windows=EVERY_DAY,
-        overrides={},
-        busy=[],
+        hours={1: Hours(EVERY_DAY)},
+        busy={},
         first_day=day,
         last_day=day,
         rules=CONSULT,
@@ -138,6 +144,89 @@ def test_no_slot_ever_overlaps_busy_time(starts, length):
         for n in starts
     ]
     for slot in slots_on(day, busy=busy):
-        assert not any(slot.overlaps(b) for b in busy)
+        assert not any(Interval(slot.start, slot.end).overlaps(b) for b in busy)
         assert wall(slot) >= "08:00"
         assert slot.end <= at(day, time(17))
+
+
+def _reference(hours, busy, first_day, last_day, rules, not_before):
+    """The rules read literally, one practitioner and one quarter hour at a time."""
+    free: dict[datetime, set[int]] = {}
+    day = first_day
+    while day <= last_day:
+        for pid, their in hours.items():
+            spans = their.overrides.get(day)
+            if spans is None:
+                spans = [(w.start, w.end) for w in their.windows if w.weekday == day.weekday()]
+            for opens, closes in spans:
+                closing = local_moment(day, closes, LA)
+                wall_clock = datetime.combine(day, opens)
+                while closing is not None and wall_clock < datetime.combine(day, closes):
+                    start = local_moment(day, wall_clock.time(), LA)
+                    wall_clock += rules.step
+                    if start is None or start < not_before or start + rules.duration > closing:
+                        continue
+                    block = Interval(
+                        start - rules.buffer_before, start + rules.duration + rules.buffer_after
+                    )
+                    if not any(block.overlaps(held) for held in busy.get(pid, [])):
+                        free.setdefault(start, set()).add(pid)
+        day += timedelta(days=1)
+    return [(start, tuple(sorted(free[start]))) for start in sorted(free)]
+
+
+spans = st.sampled_from(
+    [(time(8), time(17)), (time(8), time(12)), (time(13), time(17)), (time(1), time(4))]
+)
+practitioner_hours = st.builds(
+    Hours,
+    windows=st.lists(
+        st.builds(lambda weekday, span: Window(weekday, *span), st.integers(0, 6), spans),
+        max_size=4,
+    ),
+    overrides=st.dictionaries(
+        st.dates(min_value=date(2026, 3, 5), max_value=date(2026, 3, 10)),
+        st.lists(spans, max_size=1),
+        max_size=2,
+    ),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    hours=st.dictionaries(st.integers(1, 5), practitioner_hours, min_size=1, max_size=4),
+    busy_at=st.lists(
+        st.tuples(st.integers(1, 5), st.integers(0, 6 * 96), st.integers(1, 12)), max_size=15
+    ),
+    buffers=st.tuples(st.sampled_from([0, 5, 15]), st.sampled_from([0, 10, 15])),
+    notice_hours=st.integers(0, 60),
+)
+def test_many_practitioners_at_once_match_the_rules_read_one_by_one(
+    hours, busy_at, buffers, notice_hours
+):
+    first_day, last_day = date(2026, 3, 5), date(2026, 3, 10)  # clocks change on the 8th
+    rules = SlotRules(
+        duration=timedelta(minutes=45),
+        buffer_before=timedelta(minutes=buffers[0]),
+        buffer_after=timedelta(minutes=buffers[1]),
+    )
+    origin = at(first_day, time(0))
+    busy: dict[int, list[Interval]] = {}
+    for pid, quarter, length in busy_at:
+        start = origin + timedelta(minutes=15 * quarter)
+        busy.setdefault(pid, []).append(Interval(start, start + timedelta(minutes=15 * length)))
+    not_before = origin + timedelta(hours=notice_hours)
+    found = free_times(
+        tz=LA,
+        hours=hours,
+        busy=busy,
+        first_day=first_day,
+        last_day=last_day,
+        rules=rules,
+        not_before=not_before,
+        not_after=LATE,
+    )
+    assert [(f.start, f.practitioner_ids) for f in found] == _reference(
+        hours, busy, first_day, last_day, rules, not_before
+    )
+    assert all(f.end - f.start == rules.duration for f in found)
