@@ -39,6 +39,10 @@ def _errors(form_errors: dict[str, Any], prefix: str = "") -> dict[str, list[str
     }
 
 
+def _offers(kind: AppointmentType, practitioner_id: int) -> bool:
+    return kind.practitioners.filter(pk=practitioner_id, is_active=True).exists()
+
+
 def _unprocessable(errors: dict[str, list[str]]) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=422)
 
@@ -118,11 +122,6 @@ def appointments(request: HttpRequest) -> JsonResponse:
         errors.update(_errors(patient.errors, prefix="patient."))
         return _unprocessable(errors)
     data = booking.cleaned_data
-    chosen = None
-    if data.get("practitioner"):
-        chosen = Practitioner.objects.filter(pk=data["practitioner"], is_active=True).first()
-        if chosen is None:
-            return _unprocessable({"practitioner": ["no such practitioner"]})
     details = PatientDetails(
         **{
             **patient.cleaned_data,
@@ -136,12 +135,15 @@ def appointments(request: HttpRequest) -> JsonResponse:
             start=data["start"],
             patient=details,
             now=clock.now(),
-            practitioner=chosen,
+            practitioner_id=data.get("practitioner"),
             reason=data.get("reason", ""),
             referring_physician=data.get("referring_physician", ""),
             source="api",
         )
     except SlotTaken as taken:
+        # Checked only now, so that a good booking does not pay for the query.
+        if data.get("practitioner") and not _offers(data["type"], data["practitioner"]):
+            return _unprocessable({"practitioner": ["no such practitioner for this appointment"]})
         return JsonResponse(
             {"error": "slot_taken", "reason": taken.reason, "message": "That time was just taken."},
             status=409,

@@ -16,11 +16,33 @@ MAX_SEARCH_DAYS = 31
 
 
 def _appointment_type(location_slug: str, kind: str) -> AppointmentType | None:
-    return (
-        AppointmentType.objects.select_related("location")
-        .filter(location__slug=location_slug, location__is_active=True, kind=kind, is_active=True)
-        .first()
+    """The active type of this kind at an active location, with its location.
+
+    Every booking asks: written out, the two queries cost a third of the one joined
+    query the ORM would build (bench/booking.py)."""
+    location = next(
+        iter(
+            Location.objects.raw(
+                "SELECT * FROM practice_location WHERE slug = %s AND is_active", [location_slug]
+            )
+        ),
+        None,
     )
+    if location is None:
+        return None
+    found = next(
+        iter(
+            AppointmentType.objects.raw(
+                "SELECT * FROM scheduling_appointmenttype"
+                " WHERE location_id = %s AND kind = %s AND is_active",
+                [location.pk, kind],
+            )
+        ),
+        None,
+    )
+    if found is not None:
+        found.location = location
+    return found
 
 
 class SlotQueryForm(forms.Form):

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from mildpath.practice.models import Practitioner
-from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
+from mildpath.scheduling import sql
+from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.slots import FreeTime, Hours, Interval, SlotRules, Window, free_times
 
 
@@ -56,7 +56,7 @@ def available_slots(
     first_day: date,
     last_day: date,
     now: datetime,
-    practitioner: Practitioner | None = None,
+    practitioner_id: int | None = None,
 ) -> list[FreeTime]:
     """Free times for one appointment type at its location, earliest first."""
     return available_slots_by_type(
@@ -64,7 +64,7 @@ def available_slots(
         first_day=first_day,
         last_day=last_day,
         now=now,
-        practitioner=practitioner,
+        practitioner_id=practitioner_id,
     )[appointment_type.pk]
 
 
@@ -74,45 +74,18 @@ def available_slots_by_type(
     first_day: date,
     last_day: date,
     now: datetime,
-    practitioner: Practitioner | None = None,
+    practitioner_id: int | None = None,
 ) -> dict[int, list[FreeTime]]:
     """Free times for several appointment types (one per location, say), from one query
     each for eligibility, hours, date changes and busy time, whatever their number. Days
     are the location's own calendar days."""
-    eligible: dict[int, list[int]] = defaultdict(list)
-    for type_id, practitioner_id in AppointmentType.practitioners.through.objects.filter(
-        appointmenttype_id__in=[kind.pk for kind in appointment_types],
-        practitioner__is_active=True,
-    ).values_list("appointmenttype_id", "practitioner_id"):
-        if practitioner is None or practitioner_id == practitioner.pk:
-            eligible[type_id].append(practitioner_id)
-    candidates = sorted({pk for pks in eligible.values() for pk in pks})
-    location_ids = {kind.location_id for kind in appointment_types}
-    windows: dict[tuple[int, int], list[Window]] = defaultdict(list)
-    for hours in WorkingHours.objects.filter(
-        practitioner_id__in=candidates, location_id__in=location_ids
-    ):
-        windows[hours.practitioner_id, hours.location_id].append(
-            Window(hours.weekday, hours.start, hours.end)
-        )
-    overrides: dict[tuple[int, int], dict[date, list[tuple[time, time]]]] = defaultdict(dict)
-    for change in ScheduleOverride.objects.filter(
-        practitioner_id__in=candidates,
-        location_id__in=location_ids,
-        date__range=(first_day, last_day),
-    ):
-        day = overrides[change.practitioner_id, change.location_id].setdefault(change.date, [])
-        if change.start is not None and change.end is not None:
-            day.append((change.start, change.end))
+    hours = _hours_by_type(appointment_types, first_day, last_day, practitioner_id)
+    candidates = sorted({pk for by_practitioner in hours.values() for pk in by_practitioner})
     busy = busy_intervals(candidates, *busy_span(first_day, last_day))
-    found: dict[int, list[FreeTime]] = {}
-    for kind in appointment_types:
-        found[kind.pk] = free_times(
+    return {
+        kind.pk: free_times(
             tz=kind.location.tz,
-            hours={
-                pk: Hours(windows[pk, kind.location_id], overrides.get((pk, kind.location_id), {}))
-                for pk in eligible[kind.pk]
-            },
+            hours=hours[kind.pk],
             busy=busy,
             first_day=first_day,
             last_day=last_day,
@@ -120,4 +93,57 @@ def available_slots_by_type(
             not_before=now + timedelta(hours=kind.minimum_notice_hours),
             not_after=now + timedelta(days=kind.horizon_days),
         )
+        for kind in appointment_types
+    }
+
+
+def practitioners_working_at(
+    *,
+    appointment_type: AppointmentType,
+    start: datetime,
+    now: datetime,
+    practitioner_id: int | None = None,
+) -> tuple[int, ...]:
+    """Who could take ``start`` by hours, notice and horizon, busy time aside.
+
+    None of that changes when somebody else books, so a booking checks it before taking
+    its lock and re-checks only busy time under it.
+    """
+    day = start.astimezone(appointment_type.location.tz).date()
+    offered = free_times(
+        tz=appointment_type.location.tz,
+        hours=_hours_by_type([appointment_type], day, day, practitioner_id)[appointment_type.pk],
+        busy={},
+        first_day=day,
+        last_day=day,
+        rules=rules_for(appointment_type),
+        not_before=now + timedelta(hours=appointment_type.minimum_notice_hours),
+        not_after=now + timedelta(days=appointment_type.horizon_days),
+    )
+    return next((free.practitioner_ids for free in offered if free.start == start), ())
+
+
+def _hours_by_type(
+    appointment_types: Sequence[AppointmentType],
+    first_day: date,
+    last_day: date,
+    practitioner_id: int | None,
+) -> dict[int, dict[int, Hours]]:
+    """For each appointment type, the hours at its location of everyone eligible for it
+    who works there at all (weekly, or on a date in the search)."""
+    type_ids = [kind.pk for kind in appointment_types]
+    windows: dict[tuple[int, int], list[Window]] = defaultdict(list)
+    for type_id, who, weekday, opens, closes in sql.weekly_hours(type_ids, practitioner_id):
+        windows[type_id, who].append(Window(weekday, opens, closes))
+    # An override with no hours is a day off: an empty list for the day.
+    overrides: dict[tuple[int, int], dict[date, list[tuple[time, time]]]] = defaultdict(dict)
+    for type_id, who, day, change_opens, change_closes in sql.date_changes(
+        type_ids, practitioner_id, first_day, last_day
+    ):
+        spans = overrides[type_id, who].setdefault(day, [])
+        if change_opens is not None and change_closes is not None:
+            spans.append((change_opens, change_closes))
+    found: dict[int, dict[int, Hours]] = {type_id: {} for type_id in type_ids}
+    for type_id, who in sorted({*windows, *overrides}):
+        found[type_id][who] = Hours(windows[type_id, who], overrides.get((type_id, who), {}))
     return found

@@ -1,26 +1,35 @@
 """Booking: the one service the booking pages, the staff calendar and the API share.
 
-Locking rule: the re-check of a slot and the insert happen in one transaction that
-first locks the candidate practitioners' rows (``SELECT ... FOR UPDATE`` in id order,
-so two bookings never wait on each other in a circle). On SQLite the transaction is
-IMMEDIATE (settings), which takes the database's single write lock at BEGIN. Behind
-the lock, the database refuses overlapping appointments itself (migration 0003); if
-that backstop ever fires, the booking is reported as taken, never as an error.
+Locking rule: what another booking cannot change (hours, notice, eligibility) is
+checked first; then the re-check of busy time and the insert happen in one
+transaction that first locks the candidate practitioners' rows (``SELECT ... FOR
+UPDATE`` in id order, so two bookings never wait on each other in a circle). On SQLite
+the transaction is IMMEDIATE (settings), which takes the database's single write lock
+at BEGIN. Behind the lock, the database refuses overlapping appointments itself
+(migration 0003); if that backstop ever fires, the booking is reported as taken,
+never as an error.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 
 from mildpath.audit.services import record
+from mildpath.core.db import writers_queue
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Practitioner
-from mildpath.scheduling.availability import available_slots, rules_for
+from mildpath.scheduling import sql
+from mildpath.scheduling.availability import (
+    available_slots,
+    practitioners_working_at,
+    rules_for,
+)
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
 from mildpath.scheduling.waitlist import waitlist_offer_freed
@@ -48,31 +57,29 @@ class PatientDetails:
     preferred_language: str
 
 
-def _patient_for(
-    details: PatientDetails, appointment_type: AppointmentType, now: datetime
-) -> Patient:
-    # Phone and date of birth narrow it through an index; names compare case-blind.
-    same_person = [
-        known
-        for known in Patient.objects.filter(
-            phone=details.phone, date_of_birth=details.date_of_birth
+def _patient_known(details: PatientDetails) -> int | None:
+    """The id of the patient these details name, if we know them: phone and date of
+    birth narrow it through an index, names compare case-blind."""
+    for pk, given_name, family_name in sql.patients_by_phone(details.phone, details.date_of_birth):
+        if (
+            given_name.casefold() == details.given_name.casefold()
+            and family_name.casefold() == details.family_name.casefold()
+        ):
+            return pk
+    return None
+
+
+def _schedules_lock(practitioner_ids: tuple[int, ...]) -> None:
+    """Hold the practitioners' rows until commit, in id order so that two bookings never
+    wait on each other in a circle. SQLite needs nothing more: its IMMEDIATE transaction
+    took the database's one write lock at BEGIN."""
+    if connection.features.has_select_for_update:
+        list(
+            Practitioner.objects.select_for_update()
+            .filter(pk__in=practitioner_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if known.given_name.casefold() == details.given_name.casefold()
-        and known.family_name.casefold() == details.family_name.casefold()
-    ]
-    patient = same_person[0] if same_person else None
-    if patient is None:
-        patient = Patient.objects.create(
-            given_name=details.given_name,
-            family_name=details.family_name,
-            date_of_birth=details.date_of_birth,
-            phone=details.phone,
-            email=details.email,
-            preferred_language=details.preferred_language,
-            created_at=now,
-        )
-    patient.locations.add(appointment_type.location)
-    return patient
 
 
 def appointment_book(
@@ -82,7 +89,7 @@ def appointment_book(
     start: datetime,
     patient: PatientDetails,
     now: datetime,
-    practitioner: Practitioner | None = None,
+    practitioner_id: int | None = None,
     reason: str = "",
     referring_physician: str = "",
     source: str = "online",
@@ -94,62 +101,65 @@ def appointment_book(
     Raises SlotTaken when the time is no longer free and PatientAlreadyBooked when the
     patient holds an overlapping appointment. Nothing is written in either case.
     """
-    local_day = start.astimezone(appointment_type.location.tz).date()
-    with transaction.atomic():
-        if settings.MILDPATH_BOOKING_LOCK:
-            eligible = appointment_type.practitioners.all()
-            if practitioner is not None:
-                eligible = eligible.filter(pk=practitioner.pk)
-            list(
-                Practitioner.objects.select_for_update()
-                .filter(pk__in=eligible.values("pk"))
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-        free = [
-            slot
-            for slot in available_slots(
-                appointment_type=appointment_type,
-                first_day=local_day,
-                last_day=local_day,
-                now=now,
-                practitioner=practitioner,
-            )
-            if slot.start == start
-        ]
+    rules = rules_for(appointment_type)
+    end = start + rules.duration
+    held_from, held_to = start - rules.buffer_before, end + rules.buffer_after
+    working = practitioners_working_at(
+        appointment_type=appointment_type, start=start, now=now, practitioner_id=practitioner_id
+    )
+    if not working:
+        raise SlotTaken("taken")
+    locking = settings.MILDPATH_BOOKING_LOCK
+    with writers_queue() if locking else nullcontext(), transaction.atomic():
+        if locking:
+            _schedules_lock(working)
+        known = _patient_known(patient)
+        taken, patient_busy = sql.clashes(
+            practitioner_ids=working,
+            held_from=held_from,
+            held_to=held_to,
+            patient_id=known,
+            start=start,
+            end=end,
+        )
+        free = [pk for pk in working if pk not in taken]
         if not free:
             raise SlotTaken("taken")
-        chosen = free[0]
-        booked_patient = _patient_for(patient, appointment_type, now)
-        rules = rules_for(appointment_type)
-        end = start + rules.duration
-        if Appointment.objects.filter(
-            patient=booked_patient,
-            status__in=Appointment.HOLDS_TIME,
-            start__lt=end,
-            end__gt=start,
-        ).exists():
+        if patient_busy:
             raise PatientAlreadyBooked
+        if known is None:
+            booked_patient = Patient.objects.create(
+                given_name=patient.given_name,
+                family_name=patient.family_name,
+                date_of_birth=patient.date_of_birth,
+                phone=patient.phone,
+                email=patient.email,
+                preferred_language=patient.preferred_language,
+                created_at=now,
+            )
+        else:
+            booked_patient = Patient.objects.get(pk=known)
+        sql.patient_seen_at(booked_patient.pk, appointment_type.location_id)
         try:
-            with transaction.atomic():
-                appointment = Appointment.objects.create(
-                    location=appointment_type.location,
-                    practitioner_id=chosen.practitioner_ids[0],
-                    patient=booked_patient,
-                    appointment_type=appointment_type,
-                    start=start,
-                    end=end,
-                    busy_start=start - rules.buffer_before,
-                    busy_end=end + rules.buffer_after,
-                    reason=reason,
-                    referring_physician=referring_physician,
-                    source=source,
-                    remind_by_email=email_ok and bool(patient.email),
-                    remind_by_sms=sms_ok,
-                    created_at=now,
-                )
+            appointment = Appointment.objects.create(
+                location=appointment_type.location,
+                practitioner_id=free[0],
+                patient=booked_patient,
+                appointment_type=appointment_type,
+                start=start,
+                end=end,
+                busy_start=held_from,
+                busy_end=held_to,
+                reason=reason,
+                referring_physician=referring_physician,
+                source=source,
+                remind_by_email=email_ok and bool(patient.email),
+                remind_by_sms=sms_ok,
+                created_at=now,
+            )
         except IntegrityError as exc:
-            # The database's no-overlap guard caught what the check above missed.
+            # The database's no-overlap guard caught what the check above missed; leaving
+            # the block with this exception rolls the whole booking back.
             raise SlotTaken("constraint") from exc
         record(
             action="create",
@@ -232,15 +242,24 @@ def appointment_mark(
 
 
 def appointment_move(
-    *, request: HttpRequest, appointment: Appointment, start: datetime, now: datetime
+    *,
+    request: HttpRequest,
+    appointment: Appointment,
+    start: datetime,
+    now: datetime,
+    practitioner_id: int | None = None,
 ) -> Appointment:
-    """Move to another free time with the same practitioner: the old reminders go, new ones
-    are written for the new time. Raises SlotTaken if the new time is not free."""
+    """Move to another free time, with the same practitioner unless another is named (a
+    waiting-list offer is for the time a cancelled visit left, with whoever held it). The
+    old reminders go, new ones are written for the new time. Raises SlotTaken if the new
+    time is not free."""
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != Appointment.Status.BOOKED:
             raise NotAllowedNow
-        Practitioner.objects.select_for_update().filter(pk=locked.practitioner_id).exists()
+        previous_practitioner = locked.practitioner
+        target = practitioner_id or locked.practitioner_id
+        _schedules_lock(tuple(sorted({target, locked.practitioner_id})))
         # Free the old time for the re-check, then hold the new one.
         kind = locked.appointment_type
         local_day = start.astimezone(kind.location.tz).date()
@@ -253,7 +272,7 @@ def appointment_move(
                 first_day=local_day,
                 last_day=local_day,
                 now=now,
-                practitioner=locked.practitioner,
+                practitioner_id=target,
             )
             if slot.start == start
         ]
@@ -261,6 +280,7 @@ def appointment_move(
             raise SlotTaken("taken")  # the atomic block rolls the status change back
         rules = rules_for(kind)
         previous_start = locked.start
+        locked.practitioner_id = target
         locked.status = old_status
         locked.start = start
         locked.end = start + rules.duration
@@ -268,7 +288,16 @@ def appointment_move(
         locked.busy_end = locked.end + rules.buffer_after
         try:
             with transaction.atomic():
-                locked.save(update_fields=["status", "start", "end", "busy_start", "busy_end"])
+                locked.save(
+                    update_fields=[
+                        "practitioner",
+                        "status",
+                        "start",
+                        "end",
+                        "busy_start",
+                        "busy_end",
+                    ]
+                )
         except IntegrityError as exc:
             raise SlotTaken("constraint") from exc
         reminders_withdraw(locked)
@@ -276,7 +305,7 @@ def appointment_move(
         freed = Appointment(
             location=locked.location,
             appointment_type=kind,
-            practitioner=locked.practitioner,
+            practitioner=previous_practitioner,
             start=previous_start,
         )
         waitlist_offer_freed(
@@ -289,6 +318,10 @@ def appointment_move(
             request=request,
             obj=locked,
             patient_id=locked.patient_id,
-            detail={"moved_from": previous_start.isoformat(), "moved_to": start.isoformat()},
+            detail={
+                "moved_from": previous_start.isoformat(),
+                "moved_to": start.isoformat(),
+                **({"practitioner": target} if target != previous_practitioner.pk else {}),
+            },
         )
     return locked

@@ -164,13 +164,12 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if too_many(request, "scheduling.Appointment"):
             return too_many_page(request)
-        practitioner = Practitioner.objects.filter(pk=draft["practitioner"]).first()
         try:
             appointment = appointment_book(
                 request=request,
                 appointment_type=kind,
                 start=start,
-                practitioner=practitioner,
+                practitioner_id=int(draft["practitioner"]),
                 patient=PatientDetails(
                     given_name=details["given_name"],
                     family_name=details["family_name"],

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mildpath.accounts.access import forbidden, staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.core import clock
-from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import (
@@ -93,7 +92,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             first_day=first,
             last_day=first + timedelta(days=6),
             now=now,
-            practitioner=appointment.practitioner,
+            practitioner_id=appointment.practitioner_id,
         )[:40]
     waiting = appointment.waitlist_entries.filter(status__in=["waiting", "offered"]).first()
     with timezone.override(tz):
@@ -200,7 +199,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                 request=request,
                 appointment_type=kind,
                 start=start,
-                practitioner=Practitioner.objects.filter(pk=practitioner_id).first(),
+                practitioner_id=practitioner_id,
                 patient=PatientDetails(
                     given_name=details["given_name"],
                     family_name=details["family_name"],

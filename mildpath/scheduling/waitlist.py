@@ -81,7 +81,7 @@ def waitlist_offer_freed(
             first_day=local_day,
             last_day=local_day,
             now=now,
-            practitioner=freed.practitioner,
+            practitioner_id=freed.practitioner_id,
         )
     )
     if not still_free:
@@ -187,7 +187,11 @@ def waitlist_offer_accept(
             raise OfferGone
         try:
             moved = appointment_move(
-                request=request, appointment=locked.appointment, start=locked.offered_start, now=now
+                request=request,
+                appointment=locked.appointment,
+                start=locked.offered_start,
+                now=now,
+                practitioner_id=locked.offered_practitioner_id,
             )
         except SlotTaken as exc:
             raise OfferGone from exc

@@ -19,9 +19,10 @@ WINDOW = timedelta(hours=1)
 def too_many(request: HttpRequest, object_type: str) -> bool:
     limit = settings.MILDPATH_PUBLIC_CREATIONS_PER_HOUR
     since = clock.now() - WINDOW
-    return (
-        creations_from_address(ip=client_ip(request), object_type=object_type, since=since) >= limit
+    recent = creations_from_address(
+        ip=client_ip(request), object_type=object_type, since=since, limit=limit
     )
+    return recent >= limit
 
 
 def too_many_page(request: HttpRequest) -> HttpResponse:

@@ -94,7 +94,7 @@ def test_taking_an_earlier_time_by_keyboard(page):
             request=None,
             appointment_type=kind,
             start=slot.start,
-            practitioner=None,
+            practitioner_id=None,
             patient=PatientDetails(
                 f"P{n}", "Test", date(1950, 1, n), f"+1626555{4000 + n}", "p@example.com", "en"
             ),

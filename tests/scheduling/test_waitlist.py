@@ -76,6 +76,19 @@ def test_a_cancellation_offers_the_time_and_the_patient_takes_it(kind, client, m
     assert WaitlistEntry.objects.get(pk=entry.pk).status == "accepted"
 
 
+def test_taking_a_time_another_doctor_freed_books_it_with_that_doctor(kind, client):
+    early = _book(kind, EARLY, 1)
+    later = _book(kind, EARLY + timedelta(days=8), 2)  # a Thursday: another doctor's day
+    assert later.practitioner_id != early.practitioner_id
+    WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
+    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=True)
+
+    taken = client.post(_offer_link(WaitlistEntry.objects.get()) + "take/", follow=True)
+    assert "your appointment is now at the earlier time" in taken.text
+    later.refresh_from_db()
+    assert (later.start, later.practitioner_id) == (EARLY, early.practitioner_id)
+
+
 def test_only_patients_it_brings_forward_are_offered_the_time(kind):
     early = _book(kind, EARLY, 1)
     earlier = _book(kind, EARLY - timedelta(days=1), 2)
