@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("staff/calendar/", include("mildpath.scheduling.staff_urls")),
     path("staff/audit/", include("mildpath.audit.urls")),
     path("p/appointment/<str:token>/cancel/", manage.cancel, name="appointment_cancel"),
+    path("p/appointment/<str:token>/move/", manage.move, name="appointment_move"),
     path("p/offer/<str:token>/take/", manage.offer_take, name="offer_take"),
     path("p/<str:purpose>/<str:token>/", patient_link, name="patient_link"),
     prefix_default_language=False,

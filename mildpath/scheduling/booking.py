@@ -172,8 +172,13 @@ def appointment_book(
     return appointment
 
 
-class TooLateToCancel(Exception):
-    pass
+class TooLateToChange(Exception):
+    """Inside the cut-off before the visit, when a patient may no longer cancel or move
+    it online (MILDPATH_CANCEL_CUTOFF_HOURS)."""
+
+
+def _before_cutoff(appointment: Appointment, now: datetime) -> bool:
+    return now <= appointment.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS)
 
 
 def appointment_cancel(
@@ -184,9 +189,8 @@ def appointment_cancel(
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status == Appointment.Status.CANCELLED:
             return locked
-        cutoff = locked.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS)
-        if by_patient and now > cutoff:
-            raise TooLateToCancel
+        if by_patient and not _before_cutoff(locked, now):
+            raise TooLateToChange
         locked.status = Appointment.Status.CANCELLED
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at"])
@@ -248,15 +252,20 @@ def appointment_move(
     start: datetime,
     now: datetime,
     practitioner_id: int | None = None,
+    by_patient: bool = False,
 ) -> Appointment:
     """Move to another free time, with the same practitioner unless another is named (a
-    waiting-list offer is for the time a cancelled visit left, with whoever held it). The
-    old reminders go, new ones are written for the new time. Raises SlotTaken if the new
-    time is not free."""
+    waiting-list offer is for the time a cancelled visit left, with whoever held it; a
+    patient choosing a new time takes whoever is free). The old reminders go, new ones
+    are written for the new time. Raises SlotTaken if the new time is not free,
+    PatientAlreadyBooked if the patient has another visit then, and TooLateToChange if a
+    patient moves a visit inside the cut-off."""
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != Appointment.Status.BOOKED:
             raise NotAllowedNow
+        if by_patient and not _before_cutoff(locked, now):
+            raise TooLateToChange
         previous_practitioner = locked.practitioner
         target = practitioner_id or locked.practitioner_id
         _schedules_lock(tuple(sorted({target, locked.practitioner_id})))
@@ -279,11 +288,22 @@ def appointment_move(
         if not free:
             raise SlotTaken("taken")  # the atomic block rolls the status change back
         rules = rules_for(kind)
+        end = start + rules.duration
+        _, patient_busy = sql.clashes(
+            practitioner_ids=(target,),
+            held_from=start,
+            held_to=end,
+            patient_id=locked.patient_id,
+            start=start,
+            end=end,
+        )
+        if patient_busy:
+            raise PatientAlreadyBooked
         previous_start = locked.start
         locked.practitioner_id = target
         locked.status = old_status
         locked.start = start
-        locked.end = start + rules.duration
+        locked.end = end
         locked.busy_start = start - rules.buffer_before
         locked.busy_end = locked.end + rules.buffer_after
         try:
@@ -319,6 +339,7 @@ def appointment_move(
             obj=locked,
             patient_id=locked.patient_id,
             detail={
+                "by_patient": by_patient,
                 "moved_from": previous_start.isoformat(),
                 "moved_to": start.isoformat(),
                 **({"practitioner": target} if target != previous_practitioner.pk else {}),

@@ -1,21 +1,29 @@
-"""What a patient sees from the link in their confirmation: the appointment, and a
-way to cancel it up to the cut-off."""
+"""What a patient sees from the link in their confirmation: the appointment, and ways
+to move it to another time or cancel it, up to the cut-off."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import patient_link_check
-from mildpath.scheduling.booking import TooLateToCancel, appointment_cancel
+from mildpath.patients.services import patient_link_check, patient_link_open
+from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.booking import (
+    PatientAlreadyBooked,
+    SlotTaken,
+    TooLateToChange,
+    appointment_cancel,
+    appointment_move,
+)
 from mildpath.scheduling.models import Appointment, WaitlistEntry
+from mildpath.scheduling.public_forms import SlotForm, slot_days
 from mildpath.scheduling.waitlist import OfferGone, waitlist_offer_accept
 
 PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
@@ -31,6 +39,19 @@ def _appointment(link: PatientLink) -> Appointment | None:
     )
 
 
+def _changeable(appointment: Appointment, now: datetime) -> bool:
+    cutoff = appointment.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS)
+    return appointment.status == Appointment.Status.BOOKED and now <= cutoff
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token must not leak to other sites, but our own forms need the Origin header
+    # (with no-referrer the browser sends "Origin: null" and CSRF refuses the form).
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def manage_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResponse:
     appointment = _appointment(link)
     now = clock.now()
@@ -39,19 +60,12 @@ def manage_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResp
         "patient": link.patient,
         "appointment": appointment,
         "token": token,
-        "can_cancel": appointment is not None
-        and appointment.status == Appointment.Status.BOOKED
-        and now <= appointment.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS),
+        "can_change": appointment is not None and _changeable(appointment, now),
         "cutoff_hours": settings.MILDPATH_CANCEL_CUTOFF_HOURS,
     }
     tz = appointment.location.tz if appointment else timezone.get_default_timezone()
     with timezone.override(tz):
-        response = render(request, "patients/link_appointment.html", context)
-    # The token must not leak to other sites, but our own forms need the Origin header
-    # (with no-referrer the browser sends "Origin: null" and CSRF refuses the cancel).
-    response["Referrer-Policy"] = "same-origin"
-    response["Cache-Control"] = "no-store"
-    return response
+        return _private(render(request, "patients/link_appointment.html", context))
 
 
 @require_POST
@@ -63,9 +77,82 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
     try:
         appointment_cancel(request=request, appointment=appointment, now=now, by_patient=True)
-    except TooLateToCancel:
+    except TooLateToChange:
         return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?too_late=1")
     return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?cancelled=1")
+
+
+MOVE_DAYS = 7
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def move(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient picks another free time for the same visit at the same clinic."""
+    now = clock.now()
+    if request.method == "POST":
+        check = patient_link_check(token=token, purpose=PURPOSE, now=now)
+    else:  # opening the page shows the appointment: throttled and audited like the link
+        check = patient_link_open(request=request, token=token, purpose=PURPOSE, now=now)
+    if check.state == "throttled":
+        return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
+    appointment = _appointment(check.link) if check.link and check.state == "active" else None
+    if appointment is None or check.link is None:
+        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    manage_url = request.path.rsplit("/move/", 1)[0] + "/"
+    if not _changeable(appointment, now):
+        return redirect(f"{manage_url}?too_late=1")
+    tz = appointment.location.tz
+    today = now.astimezone(tz).date()
+    try:
+        first = max(date.fromisoformat(request.GET.get("from", "")), today)
+    except ValueError:
+        first = today
+    last = first + timedelta(days=MOVE_DAYS - 1)
+    slots = [
+        slot
+        for slot in available_slots(
+            appointment_type=appointment.appointment_type, first_day=first, last_day=last, now=now
+        )
+        if slot.start != appointment.start
+    ]
+    choices, days = slot_days(slots, tz)
+    form = SlotForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        practitioner_id, start = form.chosen()
+        try:
+            appointment_move(
+                request=request,
+                appointment=appointment,
+                start=start,
+                now=now,
+                practitioner_id=practitioner_id,
+                by_patient=True,
+            )
+        except TooLateToChange:
+            return redirect(f"{manage_url}?too_late=1")
+        except SlotTaken:
+            # Back to the same days, which now leave that time out, with a word why.
+            return redirect(f"{request.path}?from={first.isoformat()}&taken=1")
+        except PatientAlreadyBooked:
+            return redirect(f"{request.path}?from={first.isoformat()}&clash=1")
+        return redirect(f"{manage_url}?moved=1")
+    with timezone.override(tz):
+        return _private(
+            render(
+                request,
+                "patients/link_move.html",
+                {
+                    "appointment": appointment,
+                    "patient": check.link.patient,
+                    "token": token,
+                    "form": form,
+                    "days": days,
+                    "next_from": last + timedelta(days=1),
+                    "previous_from": first - timedelta(days=MOVE_DAYS) if first > today else None,
+                    "manage_url": manage_url,
+                },
+            )
+        )
 
 
 OFFER = PatientLink.Purpose.EARLIER_TIME.value
@@ -99,9 +186,7 @@ def offer_page(request: HttpRequest, link: PatientLink, token: str) -> HttpRespo
             "scheduling/offer.html",
             {"entry": entry, "patient": link.patient, "open_offer": open_offer, "token": token},
         )
-    response["Referrer-Policy"] = "same-origin"
-    response["Cache-Control"] = "no-store"
-    return response
+    return _private(response)
 
 
 @require_POST

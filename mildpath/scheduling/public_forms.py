@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
+from itertools import groupby
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.forms import BirthDateField, PhoneField
+from mildpath.scheduling.slots import FreeTime
 from mildpath.site.forms import _NAME_RE
 
 
@@ -34,6 +38,19 @@ class SlotForm(forms.Form):
 
 def slot_value(practitioner_id: int, start: datetime) -> str:
     return f"{practitioner_id}|{start.isoformat()}"
+
+
+def slot_days(
+    slots: Sequence[FreeTime], tz: ZoneInfo
+) -> tuple[list[tuple[str, str]], list[tuple[date, list[tuple[FreeTime, str]]]]]:
+    """A time picker's choices and the same times grouped by the clinic's calendar day.
+    One choice per time: the first free practitioner takes it."""
+    valued = [(slot, slot_value(slot.practitioner_ids[0], slot.start)) for slot in slots]
+    days = [
+        (day, list(group))
+        for day, group in groupby(valued, key=lambda item: item[0].start.astimezone(tz).date())
+    ]
+    return [(value, "") for _, value in valued], days
 
 
 class DetailsForm(forms.Form):

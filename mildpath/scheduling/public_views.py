@@ -8,7 +8,6 @@ is made, and the time is checked again, under the booking lock, at the last step
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
@@ -31,7 +30,7 @@ from mildpath.scheduling.booking import (
 )
 from mildpath.scheduling.ics import appointment_ics
 from mildpath.scheduling.models import Appointment, AppointmentType
-from mildpath.scheduling.public_forms import DetailsForm, SlotForm, slot_value
+from mildpath.scheduling.public_forms import DetailsForm, SlotForm, slot_days
 from mildpath.site.throttle import too_many, too_many_page
 
 DRAFT = "booking_draft"
@@ -84,8 +83,7 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
     first = _first_day(request, now.astimezone(location.tz).date())
     last = first + timedelta(days=DAYS_PER_PAGE - 1)
     slots = available_slots(appointment_type=kind, first_day=first, last_day=last, now=now)
-    # One choice per time: the first free practitioner takes it.
-    choices = [(slot_value(s.practitioner_ids[0], s.start), "") for s in slots]
+    choices, days = slot_days(slots, location.tz)
     form = SlotForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         practitioner_id, start = form.chosen()
@@ -95,15 +93,6 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
             "start": start.isoformat(),
         }
         return redirect("booking:details", slug=slug)
-    days = [
-        (day, [(slot, slot_value(slot.practitioner_ids[0], slot.start)) for slot in group])
-        for day, group in groupby(slots, key=lambda s: s.start.astimezone(location.tz).date())
-    ]
-    names = dict(
-        Practitioner.objects.filter(pk__in={s.practitioner_ids[0] for s in slots}).values_list(
-            "pk", "family_name"
-        )
-    )
     with timezone.override(location.tz):
         return render(
             request,
@@ -113,7 +102,6 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
                 "location": location,
                 "form": form,
                 "days": days,
-                "names": names,
                 "first": first,
                 "next_from": last + timedelta(days=1),
                 "previous_from": first - timedelta(days=DAYS_PER_PAGE)

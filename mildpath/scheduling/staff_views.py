@@ -29,7 +29,7 @@ from mildpath.scheduling.booking import (
     appointment_move,
 )
 from mildpath.scheduling.models import Appointment, AppointmentType
-from mildpath.scheduling.public_forms import StaffBookingForm, slot_value
+from mildpath.scheduling.public_forms import StaffBookingForm, slot_days
 from mildpath.scheduling.services import consultation_request_booked
 from mildpath.scheduling.waitlist import AlreadyWaiting, waitlist_join
 
@@ -141,6 +141,8 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
         messages.error(request, _("That change is not possible for this appointment now."))
     except SlotTaken:
         messages.error(request, _("New time: that time was just taken. Choose another."))
+    except PatientAlreadyBooked:
+        messages.error(request, _("The patient already has an appointment at that time."))
     return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
 
 
@@ -184,8 +186,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
     slots = available_slots(
         appointment_type=kind, first_day=first, last_day=first + timedelta(days=6), now=now
     )
-    # One choice per time: the first free practitioner takes it.
-    choices = [(slot_value(s.practitioner_ids[0], s.start), "") for s in slots]
+    choices, days = slot_days(slots, tz)
     initial: dict[str, str] = {}
     if consultation is not None:
         initial["given_name"], initial["family_name"] = _split_name(consultation.name)
@@ -227,10 +228,6 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
             )
         messages.success(request, _("Booked."))
         return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
-    days = [
-        (day, [(slot, slot_value(slot.practitioner_ids[0], slot.start)) for slot in group])
-        for day, group in groupby(slots, key=lambda s: s.start.astimezone(tz).date())
-    ]
     with timezone.override(tz):
         return render(
             request,

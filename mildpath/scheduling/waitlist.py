@@ -174,7 +174,7 @@ def waitlist_offer_accept(
     *, request: HttpRequest, entry: WaitlistEntry, now: datetime
 ) -> Appointment:
     """Move the patient's appointment to the offered time, if it is still theirs to take."""
-    from mildpath.scheduling.booking import SlotTaken, appointment_move
+    from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken, appointment_move
 
     with transaction.atomic():
         locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
@@ -193,7 +193,7 @@ def waitlist_offer_accept(
                 now=now,
                 practitioner_id=locked.offered_practitioner_id,
             )
-        except SlotTaken as exc:
+        except (SlotTaken, PatientAlreadyBooked) as exc:
             raise OfferGone from exc
         locked.status = WaitlistEntry.Status.ACCEPTED
         locked.save(update_fields=["status"])

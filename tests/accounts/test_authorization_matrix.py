@@ -39,6 +39,7 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "patient_link": {"GET": EVERYONE},
     # Works only with a genuine, unexpired link to an appointment; probed with a bad one.
     "appointment_cancel": {"POST": NOBODY, "GET": NOBODY},
+    "appointment_move": {"POST": NOBODY, "GET": NOBODY},
     "offer_take": {"POST": NOBODY, "GET": NOBODY},
     "booking:start": {"GET": EVERYONE},
     "booking:slots": {"GET": EVERYONE, "POST": EVERYONE},
@@ -136,6 +137,7 @@ def world(demo_practice, make_staff):
             "site:location_detail": {"slug": "santa-monica"},
             "booking:slots": {"slug": "santa-monica"},
             "appointment_cancel": {"token": "not-a-real-token"},
+            "appointment_move": {"token": "not-a-real-token"},
             "offer_take": {"token": "not-a-real-token"},
             "booking:details": {"slug": "santa-monica"},
             "booking:review": {"slug": "santa-monica"},

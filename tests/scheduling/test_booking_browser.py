@@ -115,3 +115,50 @@ def test_taking_an_earlier_time_by_keyboard(page):
     assert_accessible(page)
     later.refresh_from_db()
     assert later.start == early_slot.start
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_moving_an_appointment_by_keyboard(page, language):
+    from datetime import date, timedelta
+
+    from mildpath.core import clock
+    from mildpath.scheduling.availability import available_slots
+    from mildpath.scheduling.booking import PatientDetails, appointment_book
+    from mildpath.scheduling.models import AppointmentType
+
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    now = clock.now()
+    first_free = available_slots(
+        appointment_type=kind,
+        first_day=now.date() + timedelta(days=5),
+        last_day=now.date() + timedelta(days=12),
+        now=now,
+    )[0]
+    appointment = appointment_book(
+        request=None,
+        appointment_type=kind,
+        start=first_free.start,
+        patient=PatientDetails(
+            "Rosa", "Delgado", date(1951, 4, 2), "+13105550111", "r@x.org", language
+        ),
+        now=now,
+    )
+    body = OutboundMessage.objects.get(kind="confirmation").body
+    link = next(word for word in body.split() if "/p/appointment/" in word)
+    page.goto(link.split("127.0.0.1:8000", 1)[1])
+    assert_accessible(page)
+
+    tab_to(page, "a[href$='/move/']")
+    press_and_wait(page)
+    assert page.url.endswith("/move/")
+    assert_accessible(page)
+    tab_to(page, "input[name=slot]")
+    page.keyboard.press("ArrowRight")  # the second time offered
+    chosen = page.evaluate("document.activeElement.value")
+    tab_to(page, "form button[type=submit]")
+    press_and_wait(page)
+    assert "moved=1" in page.url
+    assert_accessible(page)
+    appointment.refresh_from_db()
+    assert appointment.start.isoformat() == chosen.split("|", 1)[1]
+    assert appointment.start != first_free.start

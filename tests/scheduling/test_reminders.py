@@ -167,7 +167,7 @@ def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client):
     )
     assert "Cancel this appointment" not in client.get(manage_url).text
     late = client.post(manage_url + "cancel/", follow=True)
-    assert "can no longer be cancelled online" in late.text
+    assert "can no longer be changed or cancelled online" in late.text
     assert Appointment.objects.get().status == "booked"
 
 

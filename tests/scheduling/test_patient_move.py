@@ -1,0 +1,141 @@
+"""A patient moves their own appointment to another time from the link they were sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from mildpath.core import clock
+from mildpath.practice.demo import demo_schedule_load
+from mildpath.scheduling.booking import PatientDetails, SlotTaken, appointment_book
+from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+
+pytestmark = pytest.mark.django_db
+WEDNESDAY_9 = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 9 a.m. in Pasadena
+THURSDAY_10 = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def kind(demo_practice):
+    demo_schedule_load()
+    return AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+
+
+def _book(kind, start, n=1):
+    return appointment_book(
+        request=None,
+        appointment_type=kind,
+        start=start,
+        patient=PatientDetails(
+            f"Rosa{n}", "Delgado", date(1951, 4, n), f"+1310555{1000 + n}", "r@example.com", "en"
+        ),
+        now=clock.now(),
+        email_ok=True,
+    )
+
+
+def _manage_url(appointment: Appointment) -> str:
+    body = appointment.messages.get(kind="confirmation").body
+    return body.split("http://127.0.0.1:8000")[1].split()[0]
+
+
+def _slot_value(page_text: str, start: datetime) -> str:
+    """The radio value the page offers for ``start`` (practitioner|ISO time)."""
+    wanted = f"|{start.isoformat()}"
+    return next(
+        part.split('"')[0] for part in page_text.split('value="')[1:] if wanted in part[:80]
+    )
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_patient_moves_their_visit_and_the_reminders_follow(kind, client, audit_log):
+    appointment = _book(kind, WEDNESDAY_9)
+    manage = _manage_url(appointment)
+    assert "Choose another time" in client.get(manage).text
+
+    page = client.get(manage + "move/?from=2026-12-03")
+    assert page.status_code == 200
+    assert "Move my appointment to this time" in page.text
+    with audit_log.exactly_one(action="update", object_type="scheduling.Appointment") as log:
+        moved = client.post(
+            manage + "move/?from=2026-12-03", {"slot": _slot_value(page.text, THURSDAY_10)}
+        )
+    assert moved.status_code == 302 and moved["Location"].endswith("?moved=1")
+    assert log["event"].detail["by_patient"] is True
+    assert "Your appointment has a new time" in client.get(moved["Location"]).text
+
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.status) == (THURSDAY_10, "booked")
+    pending = appointment.messages.filter(kind="reminder", status="pending")
+    assert {m.send_after for m in pending} == {
+        THURSDAY_10 - timedelta(hours=72),
+        THURSDAY_10 - timedelta(hours=24),
+    }
+    assert appointment.messages.filter(subject="Your appointment has a new time").exists()
+    # The old time is free for someone else.
+    assert _book(kind, WEDNESDAY_9, n=2).status == "booked"
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_time_taken_meanwhile_leaves_the_visit_where_it_was(kind, client):
+    appointment = _book(kind, WEDNESDAY_9)
+    manage = _manage_url(appointment)
+    page = client.get(manage + "move/?from=2026-12-03")
+    value = _slot_value(page.text, THURSDAY_10)
+    # Everyone who could see the patient at that time gets booked first.
+    with pytest.raises(SlotTaken):
+        for n in range(2, 10):
+            _book(kind, THURSDAY_10, n=n)
+    answer = client.post(manage + "move/?from=2026-12-03", {"slot": value}, follow=True)
+    assert "That time is no longer free" in answer.text
+    assert "Move my appointment to this time" in answer.text  # with the times still free
+    assert f"|{THURSDAY_10.isoformat()}" not in answer.text
+    appointment.refresh_from_db()
+    assert appointment.start == WEDNESDAY_9
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_patient_cannot_move_onto_their_own_other_visit(kind, client):
+    appointment = _book(kind, WEDNESDAY_9)
+    # A follow-up at another clinic, with another doctor, at the time she would pick.
+    other_kind = AppointmentType.objects.get(location__slug="santa-monica", kind="follow_up")
+    other = appointment_book(
+        request=None,
+        appointment_type=other_kind,
+        start=THURSDAY_10,
+        patient=PatientDetails(
+            "Rosa1", "Delgado", date(1951, 4, 1), "+13105551001", "r@example.com", "en"
+        ),
+        now=clock.now(),
+    )
+    assert other.patient_id == appointment.patient_id
+    manage = _manage_url(appointment)
+    page = client.get(manage + "move/?from=2026-12-03")
+    answer = client.post(
+        manage + "move/?from=2026-12-03", {"slot": _slot_value(page.text, THURSDAY_10)}, follow=True
+    )
+    assert "You already have another appointment at that time" in answer.text
+    appointment.refresh_from_db()
+    assert appointment.start == WEDNESDAY_9
+
+
+@time_machine.travel("2026-12-01T18:00:00+00:00", tick=False)
+def test_inside_the_cut_off_the_visit_cannot_be_moved_online(kind, client):
+    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
+        appointment = _book(kind, WEDNESDAY_9)
+    manage = _manage_url(appointment)
+    assert "Choose another time" not in client.get(manage).text
+    late = client.get(manage + "move/", follow=True)
+    assert "can no longer be changed or cancelled online" in late.text
+    refused = client.post(manage + "move/", {"slot": f"1|{THURSDAY_10.isoformat()}"}, follow=True)
+    assert "can no longer be changed or cancelled online" in refused.text
+    appointment.refresh_from_db()
+    assert appointment.start == WEDNESDAY_9
+
+
+def test_a_made_up_link_cannot_move_anything(client, kind):
+    answer = client.post("/p/appointment/not-a-token/move/", {"slot": "1|2026-12-03T18:00:00"})
+    assert answer.status_code == 410
+    assert OutboundMessage.objects.count() == 0
