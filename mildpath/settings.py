@@ -148,8 +148,16 @@ MILDPATH_REMINDER_HOURS = [
 ]
 MILDPATH_CANCEL_CUTOFF_HOURS = int(os.environ.get("MILDPATH_CANCEL_CUTOFF_HOURS", "24"))
 MILDPATH_BASE_URL = os.environ.get("MILDPATH_BASE_URL", "http://127.0.0.1:8000")
+# Texts: a file per message under var/sms, through Twilio when its account is set.
+MILDPATH_TWILIO_ACCOUNT_SID = os.environ.get("MILDPATH_TWILIO_ACCOUNT_SID", "")
+MILDPATH_TWILIO_AUTH_TOKEN = os.environ.get("MILDPATH_TWILIO_AUTH_TOKEN", "")
+MILDPATH_TWILIO_FROM = os.environ.get("MILDPATH_TWILIO_FROM", "")
+MILDPATH_TWILIO_API_URL = os.environ.get("MILDPATH_TWILIO_API_URL", "https://api.twilio.com")
 MILDPATH_SMS_BACKEND = os.environ.get(
-    "MILDPATH_SMS_BACKEND", "mildpath.scheduling.sms.FileSmsBackend"
+    "MILDPATH_SMS_BACKEND",
+    "mildpath.scheduling.sms.TwilioSmsBackend"
+    if MILDPATH_TWILIO_ACCOUNT_SID
+    else "mildpath.scheduling.sms.FileSmsBackend",
 )
 MILDPATH_SMS_FILE_PATH = VAR_DIR / "sms"
 
@@ -287,6 +295,13 @@ def _refuse_unsafe_production() -> None:
         problems.append("SECRET_KEY is missing, short or a default (set 50+ random characters)")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty or open ('*'); list the real host names")
+    if MILDPATH_SMS_BACKEND.endswith("TwilioSmsBackend") and not (
+        MILDPATH_TWILIO_ACCOUNT_SID and MILDPATH_TWILIO_AUTH_TOKEN and MILDPATH_TWILIO_FROM
+    ):
+        problems.append(
+            "texts go through Twilio but MILDPATH_TWILIO_ACCOUNT_SID, "
+            "MILDPATH_TWILIO_AUTH_TOKEN or MILDPATH_TWILIO_FROM is missing"
+        )
     if problems:
         raise ImproperlyConfigured(
             "The production profile refuses to start: " + "; ".join(problems) + "."

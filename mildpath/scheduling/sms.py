@@ -1,17 +1,36 @@
 """Text-message backends, chosen by MILDPATH_SMS_BACKEND (like Django's email backends).
 
-Development and tests write each message to a file under var/sms; a real provider's
-adapter implements the same one method.
+Development and tests write each message to a file under var/sms. In production,
+Twilio's Messages API sends them (set MILDPATH_TWILIO_ACCOUNT_SID and its companions).
+An adapter for another provider implements the same one method, ``send``, and raises
+SmsFailed when the provider refuses: the outbox then marks the message failed with
+the provider's reason, for the front desk to see.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 from mildpath.core import clock
+
+TIMEOUT_SECONDS = 15
+
+
+class SmsFailed(Exception):
+    """The provider did not take the message; the text says why."""
+
+
+class SmsBackend(Protocol):
+    def send(self, *, to: str, body: str, key: str) -> None: ...
 
 
 class FileSmsBackend:
@@ -22,5 +41,47 @@ class FileSmsBackend:
         (folder / f"{stamp}-{key.replace(':', '_')}.txt").write_text(f"To: {to}\n\n{body}\n")
 
 
-def sms_backend() -> FileSmsBackend:
-    return import_string(settings.MILDPATH_SMS_BACKEND)()
+class TwilioSmsBackend:
+    """Twilio's REST API (Messages resource), over HTTPS with the account's SID and
+    auth token. ``MILDPATH_TWILIO_FROM`` is the sending number (E.164) or, starting
+    with MG, a Messaging Service."""
+
+    def send(self, *, to: str, body: str, key: str) -> None:
+        account = settings.MILDPATH_TWILIO_ACCOUNT_SID
+        sender = settings.MILDPATH_TWILIO_FROM
+        fields = {"To": to, "Body": body}
+        fields["MessagingServiceSid" if sender.startswith("MG") else "From"] = sender
+        credentials = f"{account}:{settings.MILDPATH_TWILIO_AUTH_TOKEN}".encode()
+        request = urllib.request.Request(  # noqa: S310 - the URL comes from settings
+            f"{settings.MILDPATH_TWILIO_API_URL}/2010-04-01/Accounts/{account}/Messages.json",
+            data=urllib.parse.urlencode(fields).encode(),
+            method="POST",
+            headers={
+                "Authorization": "Basic " + base64.b64encode(credentials).decode(),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+                accepted = json.load(response)
+        except urllib.error.HTTPError as refused:
+            raise SmsFailed(_reason(refused)) from refused
+        except (urllib.error.URLError, TimeoutError) as unreachable:
+            raise SmsFailed(f"Twilio could not be reached: {unreachable}") from unreachable
+        if accepted.get("error_code"):
+            raise SmsFailed(
+                f"Twilio error {accepted['error_code']}: {accepted.get('error_message')}"
+            )
+
+
+def _reason(refused: urllib.error.HTTPError) -> str:
+    try:
+        detail = json.load(refused)
+    except ValueError:
+        return f"Twilio answered HTTP {refused.code}"
+    return f"Twilio error {detail.get('code', refused.code)}: {detail.get('message', '')}"
+
+
+def sms_backend() -> SmsBackend:
+    backend: SmsBackend = import_string(settings.MILDPATH_SMS_BACKEND)()
+    return backend

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mildpath.accounts.access import forbidden, staff_required
@@ -78,6 +79,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
         )
 
 
+MESSAGE_KINDS = {
+    "confirmation": gettext_lazy("Confirmation"),
+    "reminder": gettext_lazy("Reminder"),
+    "offer": gettext_lazy("Earlier time offered"),
+}
+
+
 @staff_required(Capability.SCHEDULE_VIEW)
 @require_http_methods(["GET", "HEAD"])
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
@@ -95,11 +103,16 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             practitioner_id=appointment.practitioner_id,
         )[:40]
     waiting = appointment.waitlist_entries.filter(status__in=["waiting", "offered"]).first()
+    # What went to the patient, or failed to: the front desk calls if a text bounced.
+    sent = [
+        (MESSAGE_KINDS.get(message.kind, message.kind), message)
+        for message in appointment.messages.order_by("send_after", "id")
+    ]
     with timezone.override(tz):
         return render(
             request,
             "scheduling/appointment_detail.html",
-            {"appointment": appointment, "free": free, "waiting": waiting},
+            {"appointment": appointment, "free": free, "waiting": waiting, "sent": sent},
         )
 
 

@@ -159,6 +159,8 @@ def test_every_staff_page_passes_axe(page, make_staff, sign_in, language):
                 ), page.url
                 assert_accessible(page)
                 assert_reflows(page)
+                if "/appointments/" in path:  # the table of messages sent is on the page
+                    assert page.locator("#messages-caption").count() == 1
         if role == "clinician":
             # The page a role is refused is a page too.
             assert page.goto(prefix + "/staff/audit/").status == 403
@@ -188,6 +190,9 @@ def _appointment():
         request=None,
         appointment_type=kind,
         start=slot.start,
-        patient=PatientDetails("Ana", "Ruiz", date(1955, 6, 1), "+16265550177", "", "es"),
+        patient=PatientDetails(
+            "Ana", "Ruiz", date(1955, 6, 1), "+16265550177", "ana@example.com", "es"
+        ),
         now=clock.now(),
+        email_ok=True,  # so the page lists the messages sent, and axe checks that table too
     )

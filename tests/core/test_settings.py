@@ -51,6 +51,7 @@ def test_safe_production_settings_pass_the_deploy_check_with_no_warnings():
         ({"SECRET_KEY": "django-insecure-" + "x" * 60}, "a default"),
         ({"ALLOWED_HOSTS": "<unset>"}, "ALLOWED_HOSTS is empty or open"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS is empty or open"),
+        ({"MILDPATH_TWILIO_ACCOUNT_SID": "AC123"}, "MILDPATH_TWILIO_AUTH_TOKEN or"),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(override, complaint):

@@ -76,6 +76,20 @@ def test_arrived_then_completed(client, booked, make_staff, sign_in, audit_log):
     assert "That change is not possible" in refused.text
 
 
+def test_the_front_desk_sees_which_messages_went_out_and_why_one_failed(
+    client, booked, make_staff, sign_in
+):
+    reminder = booked.messages.filter(kind="reminder").first()
+    OutboundMessage.objects.filter(pk=reminder.pk).update(
+        status="failed", error="Twilio error 21211: The 'To' number is not valid."
+    )
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    page = client.get(f"/staff/calendar/appointments/{booked.pk}/").text
+    assert "Messages to the patient" in page
+    assert "Confirmation" in page and "Waiting" in page
+    assert "Failed: Twilio error 21211: The &#x27;To&#x27; number is not valid." in page
+
+
 def test_cancelling_withdraws_the_reminders(client, booked, make_staff, sign_in):
     sign_in(make_staff("front_desk", ("pasadena",)))
     client.post(f"/staff/calendar/appointments/{booked.pk}/change/", {"action": "cancel"})
