@@ -28,6 +28,7 @@ PUBLIC_PATHS = [
     "/locations/santa-monica/",
     "/consultation/",
     "/book/",
+    "/book/?zip=91101",
     "/book/pasadena/",
 ]
 

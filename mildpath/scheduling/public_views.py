@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from mildpath.core import clock
 from mildpath.practice.models import Practitioner
-from mildpath.practice.queries import locations_public
+from mildpath.practice.queries import locations_nearest, locations_public
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import (
     PatientAlreadyBooked,
@@ -31,6 +31,7 @@ from mildpath.scheduling.booking import (
 from mildpath.scheduling.ics import appointment_ics
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.public_forms import DetailsForm, SlotForm, slot_days
+from mildpath.site.forms import ZipSearchForm
 from mildpath.site.throttle import too_many, too_many_page
 
 DRAFT = "booking_draft"
@@ -68,11 +69,21 @@ def book_start(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("location")
     if slug:
         return redirect("booking:slots", slug=slug)
-    bookable = AppointmentType.objects.filter(
-        kind=AppointmentType.Kind.CONSULTATION, self_bookable=True, is_active=True
-    ).values_list("location_id", flat=True)
-    locations = [loc for loc in locations_public() if loc.pk in set(bookable)]
-    return render(request, "booking/start.html", {"locations": locations})
+    bookable = set(
+        AppointmentType.objects.filter(
+            kind=AppointmentType.Kind.CONSULTATION, self_bookable=True, is_active=True
+        ).values_list("location_id", flat=True)
+    )
+    locations = [loc for loc in locations_public() if loc.pk in bookable]
+    # With a ZIP code, the nearest location comes first and is the one already chosen.
+    form = ZipSearchForm(request.GET if "zip" in request.GET else None)
+    miles: dict[int, float] = {}
+    if form.is_bound and form.is_valid():
+        _, nearby = locations_nearest(form.cleaned_data["zip"])
+        miles = {item.location.pk: item.miles for item in nearby}
+        locations.sort(key=lambda loc: miles.get(loc.pk, float("inf")))
+    choices = [(loc, miles.get(loc.pk)) for loc in locations]
+    return render(request, "booking/start.html", {"choices": choices, "form": form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -73,19 +73,25 @@ def locations_for_schedule(request: HttpRequest) -> QuerySet[Location]:
 
 
 def appointments_between(
-    request: HttpRequest, *, location: Location, start: datetime, end: datetime
+    request: HttpRequest,
+    *,
+    location: Location,
+    start: datetime,
+    end: datetime,
+    practitioner_id: int | None = None,
 ) -> list[Appointment]:
-    """One location's appointments in [start, end), cancelled ones included, audited."""
-    rows = list(
-        _appointments_in_scope(request)
-        .filter(location=location, start__gte=start, start__lt=end)
-        .order_by("start", "practitioner__family_name")
+    """One location's appointments in [start, end), cancelled ones included, for one
+    practitioner or all, audited."""
+    found = _appointments_in_scope(request).filter(
+        location=location, start__gte=start, start__lt=end
     )
-    record(
-        action="read",
-        request=request,
-        detail={"list": "calendar", "location": location.slug, "count": len(rows)},
-    )
+    if practitioner_id is not None:
+        found = found.filter(practitioner_id=practitioner_id)
+    rows = list(found.order_by("start", "practitioner__family_name"))
+    detail: dict[str, object] = {"list": "calendar", "location": location.slug, "count": len(rows)}
+    if practitioner_id is not None:
+        detail["practitioner"] = practitioner_id
+    record(action="read", request=request, detail=detail)
     return rows
 
 

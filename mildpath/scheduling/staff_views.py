@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import groupby
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mildpath.accounts.access import forbidden, staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.core import clock
+from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import (
@@ -55,7 +57,23 @@ def calendar(request: HttpRequest) -> HttpResponse:
     days = 7 if week else 1
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(first + timedelta(days=days), time.min, tzinfo=tz)
-    rows = queries.appointments_between(request, location=location, start=start, end=end)
+    # Whoever works at this location, weekly or on a date: the doctor filter's choices.
+    doctors = list(
+        Practitioner.objects.filter(
+            Q(working_hours__location=location) | Q(overrides__location=location),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("family_name", "given_name")
+    )
+    doctor = next((d for d in doctors if str(d.pk) == request.GET.get("doctor")), None)
+    rows = queries.appointments_between(
+        request,
+        location=location,
+        start=start,
+        end=end,
+        practitioner_id=doctor.pk if doctor else None,
+    )
     grouped = [
         (when, list(items))
         for when, items in groupby(rows, key=lambda a: a.start.astimezone(tz).date())
@@ -68,6 +86,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
             {
                 "locations": locations,
                 "location": location,
+                "doctors": doctors,
+                "doctor": doctor,
                 "first": first,
                 "last": first + step - timedelta(days=1),
                 "week": week,

@@ -32,6 +32,23 @@ def _first_choice(response) -> str:
     return response.context["days"][0][1][0][1]
 
 
+def test_a_zip_code_puts_the_nearest_location_first_and_chooses_it(client, schedule):
+    plain = client.get("/book/").context["choices"]
+    assert [miles for _, miles in plain] == [None] * len(plain)
+    near = client.get("/book/", {"zip": "91101"})  # Pasadena
+    choices = near.context["choices"]
+    assert choices[0][0].slug == "pasadena"
+    assert [miles for _, miles in choices] == sorted(miles for _, miles in choices)
+    assert 'value="pasadena" checked' in near.text
+    assert "miles away" in near.text
+
+
+def test_a_zip_code_we_cannot_place_is_named_and_the_list_stays(client, schedule):
+    page = client.get("/book/", {"zip": "9010"})
+    assert "A ZIP code is five digits" in page.text
+    assert len(page.context["choices"]) == 3
+
+
 @time_machine.travel(NOW, tick=False)
 def test_a_patient_books_in_four_steps(client, schedule, audit_log):
     start = client.get("/book/")

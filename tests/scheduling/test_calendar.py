@@ -57,6 +57,21 @@ def test_the_day_view_lists_the_locations_appointments(
     assert "Harold Jenkins" not in other_day.text
 
 
+def test_the_calendar_shows_one_doctors_day(client, booked, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    query = {"location": "pasadena", "date": "2026-12-02", "view": "week"}
+    everyone = client.get("/staff/calendar/", query)
+    doctors = everyone.context["doctors"]
+    assert booked.practitioner in doctors and len(doctors) >= 2
+    theirs = client.get("/staff/calendar/", {**query, "doctor": booked.practitioner_id})
+    assert "Harold Jenkins" in theirs.text
+    assert f"doctor={booked.practitioner_id}" in theirs.text  # kept by the day links
+    other = next(d for d in doctors if d != booked.practitioner)
+    assert (
+        "Harold Jenkins" not in client.get("/staff/calendar/", {**query, "doctor": other.pk}).text
+    )
+
+
 def test_staff_of_another_location_cannot_see_the_appointment(client, booked, make_staff, sign_in):
     sign_in(make_staff("front_desk", ("long-beach",)))
     day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})

@@ -11,7 +11,7 @@ from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows
 pytestmark = pytest.mark.browser
 
 # Every page the transfer budget covers, plus the error and step-free variants.
-PAGES = [*PUBLIC_PATHS, "/locations/?zip=99999", "/locations/long-beach/"]
+PAGES = [*PUBLIC_PATHS, "/locations/?zip=99999", "/locations/long-beach/", "/book/?zip=9010"]
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
