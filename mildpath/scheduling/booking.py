@@ -32,7 +32,7 @@ from mildpath.scheduling.availability import (
 )
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
-from mildpath.scheduling.waitlist import waitlist_offer_freed
+from mildpath.scheduling.waitlist import waitlist_offer_freed, waitlist_offers_withdraw
 
 
 class SlotTaken(Exception):
@@ -208,6 +208,51 @@ def appointment_cancel(
             },
         )
         waitlist_offer_freed(freed=locked, now=now)
+    return locked
+
+
+def appointment_restore(
+    *, request: HttpRequest, appointment: Appointment, now: datetime
+) -> Appointment:
+    """Undo a cancellation while the time is still ahead and still free: booked again,
+    with a confirmation and reminders written anew. An earlier-time offer of this time to
+    a waiting patient is withdrawn (they go back to waiting). Raises NotAllowedNow,
+    SlotTaken or PatientAlreadyBooked, and then changes nothing."""
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != Appointment.Status.CANCELLED or locked.start <= now:
+            raise NotAllowedNow
+        _schedules_lock((locked.practitioner_id,))
+        taken, patient_busy = sql.clashes(
+            practitioner_ids=(locked.practitioner_id,),
+            held_from=locked.busy_start,
+            held_to=locked.busy_end,
+            patient_id=locked.patient_id,
+            start=locked.start,
+            end=locked.end,
+        )
+        if taken:
+            raise SlotTaken("taken")
+        if patient_busy:
+            raise PatientAlreadyBooked
+        locked.status = Appointment.Status.BOOKED
+        locked.cancelled_at = None
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["status", "cancelled_at"])
+        except IntegrityError as exc:
+            raise SlotTaken("constraint") from exc
+        withdrawn = waitlist_offers_withdraw(
+            practitioner_id=locked.practitioner_id, start=locked.start
+        )
+        booking_messages_queue(appointment=locked, now=now)
+        record(
+            action="update",
+            request=request,
+            obj=locked,
+            patient_id=locked.patient_id,
+            detail={"status": ["cancelled", "booked"], "offers_withdrawn": withdrawn},
+        )
     return locked
 
 

@@ -7,6 +7,7 @@ when its change does; the task worker delivers it after commit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
@@ -81,14 +82,18 @@ def _queue(
 
 
 def booking_messages_queue(*, appointment: Appointment, now: datetime, moved: bool = False) -> None:
-    """Confirmation now, reminders before the visit, on the channels the patient chose."""
+    """Confirmation now, reminders before the visit, on the channels the patient chose.
+
+    Each message's key names the change it follows (the appointment, its time, and a
+    token for this change), so a visit moved away and back, or cancelled and restored,
+    gets its reminders written anew rather than matching the withdrawn ones."""
     email_ok, sms_ok = appointment.remind_by_email, appointment.remind_by_sms
     patient = appointment.patient
     language = patient.preferred_language
     if not (patient.email or sms_ok):
         return  # nothing to send, so no link to make
     url = manage_link(appointment, now=now)
-    stamp = appointment.start.strftime("%Y%m%dT%H%M")
+    stamp = f"{appointment.start:%Y%m%dT%H%M}:{uuid4().hex[:12]}"
     if patient.email:
         with translation.override(language):
             subject = (

@@ -30,6 +30,7 @@ from mildpath.scheduling.booking import (
     appointment_cancel,
     appointment_mark,
     appointment_move,
+    appointment_restore,
 )
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.public_forms import StaffBookingForm, slot_days
@@ -132,7 +133,13 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         return render(
             request,
             "scheduling/appointment_detail.html",
-            {"appointment": appointment, "free": free, "waiting": waiting, "sent": sent},
+            {
+                "appointment": appointment,
+                "free": free,
+                "waiting": waiting,
+                "sent": sent,
+                "can_restore": appointment.start > now,
+            },
         )
 
 
@@ -157,7 +164,23 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
                 messages.error(request, _("This appointment is already on the waiting list."))
         elif action == "cancel":
             appointment_cancel(request=request, appointment=appointment, now=now, by_patient=False)
-            messages.success(request, _("Appointment cancelled. Its reminders will not be sent."))
+            messages.success(
+                request,
+                _(
+                    "Appointment cancelled. Its reminders will not be sent. If that was a "
+                    "mistake, undo it below while the time is still free."
+                ),
+            )
+        elif action == "restore":
+            try:
+                appointment_restore(request=request, appointment=appointment, now=now)
+                messages.success(
+                    request, _("Cancellation undone: the appointment is booked again.")
+                )
+            except SlotTaken:
+                messages.error(
+                    request, _("Someone else has that time now, so the cancellation stays.")
+                )
         elif action == "move":
             try:
                 start = datetime.fromisoformat(request.POST.get("start", ""))

@@ -8,6 +8,7 @@ they expire; an expired offer passes to the next patient in line.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from uuid import uuid4
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -144,9 +145,10 @@ def _send_offer(entry: WaitlistEntry, *, now: datetime) -> None:
         channels.append(("email", patient.email))
     if appointment.remind_by_sms:
         channels.append(("sms", patient.phone))
+    offer_id = uuid4().hex[:12]  # the same time may be offered again after a withdrawal
     for channel, to in channels:
         message = OutboundMessage.objects.create(
-            key=f"offer:{entry.pk}:{entry.offered_start:%Y%m%dT%H%M}:{channel}",
+            key=f"offer:{entry.pk}:{entry.offered_start:%Y%m%dT%H%M}:{offer_id}:{channel}",
             kind="offer",
             channel=channel,
             appointment=appointment,
@@ -168,6 +170,21 @@ def _deliver_after_commit(message_id: int) -> None:
 
 class OfferGone(Exception):
     pass
+
+
+def waitlist_offers_withdraw(*, practitioner_id: int, start: datetime) -> int:
+    """The time is taken back (a cancellation undone): whoever was offered it waits again,
+    and their link says the offer is gone. Call inside the transaction that takes it."""
+    return WaitlistEntry.objects.filter(
+        status=WaitlistEntry.Status.OFFERED,
+        offered_practitioner_id=practitioner_id,
+        offered_start=start,
+    ).update(
+        status=WaitlistEntry.Status.WAITING,
+        offered_start=None,
+        offered_practitioner=None,
+        offer_expires_at=None,
+    )
 
 
 def waitlist_offer_accept(

@@ -10,7 +10,12 @@ import time_machine
 from mildpath.core import clock
 from mildpath.practice.demo import demo_schedule_load
 from mildpath.scheduling.booking import PatientDetails, appointment_book
-from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+from mildpath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    OutboundMessage,
+    WaitlistEntry,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 WEDNESDAY_9AM = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
@@ -111,6 +116,82 @@ def test_cancelling_withdraws_the_reminders(client, booked, make_staff, sign_in)
     booked.refresh_from_db()
     assert booked.status == "cancelled"
     assert not booked.messages.filter(kind="reminder", status="pending").exists()
+
+
+def test_a_cancellation_made_by_mistake_is_undone_with_fresh_reminders(
+    client, booked, make_staff, sign_in, audit_log
+):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    change = f"/staff/calendar/appointments/{booked.pk}/change/"
+    cancelled = client.post(change, {"action": "cancel"}, follow=True)
+    assert "undo it below" in cancelled.text
+    assert "Undo the cancellation" in cancelled.text
+    with audit_log.exactly_one(action="update", object_id=str(booked.pk)) as log:
+        undone = client.post(change, {"action": "restore"})
+    assert log["event"].detail["status"] == ["cancelled", "booked"]
+    assert "booked again" in client.get(undone["Location"]).text
+    booked.refresh_from_db()
+    assert (booked.status, booked.cancelled_at) == ("booked", None)
+    pending = booked.messages.filter(kind="reminder", status="pending")
+    assert pending.count() == 2 and all(m.for_start == WEDNESDAY_9AM for m in pending)
+    assert booked.messages.filter(kind="confirmation").count() == 2
+
+
+def test_a_cancellation_stays_when_someone_else_took_the_time(client, booked, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    change = f"/staff/calendar/appointments/{booked.pk}/change/"
+    client.post(change, {"action": "cancel"})
+    appointment_book(
+        request=None,
+        appointment_type=booked.appointment_type,
+        start=WEDNESDAY_9AM,
+        practitioner_id=booked.practitioner_id,
+        patient=PatientDetails("Iris", "Moreno", date(1949, 2, 2), "+16265550133", "", "es"),
+        now=clock.now(),
+    )
+    refused = client.post(change, {"action": "restore"}, follow=True)
+    assert "Someone else has that time now" in refused.text
+    booked.refresh_from_db()
+    assert booked.status == "cancelled"
+
+
+def test_undoing_takes_back_the_time_offered_to_the_waiting_list(
+    client, booked, make_staff, sign_in
+):
+    later = appointment_book(
+        request=None,
+        appointment_type=booked.appointment_type,
+        start=datetime(2026, 12, 9, 17, 0, tzinfo=UTC),
+        practitioner_id=booked.practitioner_id,
+        patient=PatientDetails("Iris", "Moreno", date(1949, 2, 2), "+16265550133", "i@x.org", "es"),
+        now=clock.now(),
+    )
+    entry = WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    change = f"/staff/calendar/appointments/{booked.pk}/change/"
+    client.post(change, {"action": "cancel"})
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+    client.post(change, {"action": "restore"})
+    entry.refresh_from_db()
+    assert (entry.status, entry.offered_start) == ("waiting", None)
+    # Cancelled again: the same patient is offered the same time again, by a new message.
+    client.post(change, {"action": "cancel"})
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+    assert later.messages.filter(kind="offer").count() == 2
+
+
+def test_a_visit_moved_away_and_back_gets_its_reminders(client, booked, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    change = f"/staff/calendar/appointments/{booked.pk}/change/"
+    other = client.get(f"/staff/calendar/appointments/{booked.pk}/").context["free"][4].start
+    client.post(change, {"action": "move", "start": other.isoformat()})
+    client.post(change, {"action": "move", "start": WEDNESDAY_9AM.isoformat()})
+    booked.refresh_from_db()
+    pending = booked.messages.filter(kind="reminder", status="pending")
+    assert booked.start == WEDNESDAY_9AM
+    assert pending.count() == 2 and all(m.for_start == WEDNESDAY_9AM for m in pending)
 
 
 def test_moving_rewrites_the_reminders_and_tells_the_patient(
