@@ -12,7 +12,6 @@ never as an error.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,7 +20,6 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 
 from mildpath.audit.services import record
-from mildpath.core.db import writers_queue
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling import sql
@@ -109,9 +107,8 @@ def appointment_book(
     )
     if not working:
         raise SlotTaken("taken")
-    locking = settings.MILDPATH_BOOKING_LOCK
-    with writers_queue() if locking else nullcontext(), transaction.atomic():
-        if locking:
+    with transaction.atomic():
+        if settings.MILDPATH_BOOKING_LOCK:
             _schedules_lock(working)
         known = _patient_known(patient)
         taken, patient_busy = sql.clashes(
