@@ -3,7 +3,7 @@ slot search reads).
 
 Building a query through the ORM costs about 0.5 ms here, ten times running it, and
 a booking makes half a dozen; written out once, in SQL that SQLite and PostgreSQL both
-take, they are a large part of why a booking went from 83 to 474 a second
+take, they are a large part of why a booking went from 83 to 479 a second
 (bench/booking.py). The records a booking creates still go through the ORM. The suite
 runs these on both databases; a column renamed in a model without a change here fails
 it.
