@@ -12,6 +12,7 @@ never as an error.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,6 +32,8 @@ from mildpath.scheduling.availability import (
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
 from mildpath.scheduling.waitlist import waitlist_offer_freed, waitlist_offers_withdraw
+
+RACE_WINDOW_SECONDS = 0.05
 
 
 class SlotTaken(Exception):
@@ -124,6 +127,10 @@ def appointment_book(
             raise SlotTaken("taken")
         if patient_busy:
             raise PatientAlreadyBooked
+        if not settings.MILDPATH_BOOKING_LOCK:
+            # Test profile only, to prove the lock matters: hold the gap between check and
+            # insert open long enough that concurrent bookings fall into it every time.
+            time.sleep(RACE_WINDOW_SECONDS)
         if known is None:
             booked_patient = Patient.objects.create(
                 given_name=patient.given_name,

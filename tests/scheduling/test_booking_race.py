@@ -2,8 +2,10 @@
 
 With the booking lock: exactly 10 booked, 190 clean 409s, no 5xx, no overlap in SQL,
 and the database backstop never needed. With the lock switched off (a test-only
-setting), the race shows: the backstop has to catch double bookings, or SQLite
-refuses concurrent writers. Either way no overlap ever reaches the table.
+setting, which also holds the gap between check and insert open for 50 ms so that
+the race shows on every run, not only on an unlucky one), the race shows: the
+backstop has to catch double bookings, or SQLite refuses concurrent writers. Either
+way no overlap ever reaches the table.
 """
 
 from __future__ import annotations

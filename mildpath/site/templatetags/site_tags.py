@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -53,3 +57,16 @@ def summary_label(label: str) -> str:
     """A field's label as the lead-in of its error summary line: "Your name:", "How long…?"."""
     text = str(label).rstrip(" .:")
     return text if text.endswith("?") else f"{text}:"
+
+
+@register.filter(expects_localtime=True)
+def long_date(value: date | datetime) -> str:
+    """A weekday and full date, as each language writes it ("Monday, November 30, 2026";
+    "lunes, 30 de noviembre de 2026"). The format is in the translation catalog."""
+    return date_format(value, pgettext("date format: weekday and full date", "l, F j, Y"))
+
+
+@register.filter(expects_localtime=True)
+def day_heading(value: date | datetime) -> str:
+    """A weekday and day of the month, for a day's heading ("Monday, November 30")."""
+    return date_format(value, pgettext("date format: weekday, day and month", "l, F j"))
