@@ -39,6 +39,25 @@ def _errors(form_errors: dict[str, Any], prefix: str = "") -> dict[str, list[str
     }
 
 
+def _single_values(
+    data: dict[str, Any], prefix: str = ""
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Form data from a JSON object: text and numbers as text, null as absent; a list,
+    an object or true/false where one value belongs is an error for that field."""
+    values: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, str) or (
+            isinstance(value, int | float) and not isinstance(value, bool)
+        ):
+            values[name] = str(value)
+        else:
+            errors[f"{prefix}{name}"] = ["must be a single text or number value"]
+    return values, errors
+
+
 def _offers(kind: AppointmentType, practitioner_id: int) -> bool:
     return kind.practitioners.filter(pk=practitioner_id, is_active=True).exists()
 
@@ -47,6 +66,7 @@ def _unprocessable(errors: dict[str, list[str]]) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=422)
 
 
+@csrf_exempt  # reads only; exempt so that other methods get 405, not CSRF's 403
 @require_GET
 def slots(request: HttpRequest) -> JsonResponse:
     form = SlotQueryForm(request.GET)
@@ -113,13 +133,18 @@ def appointments(request: HttpRequest) -> JsonResponse:
         return _unprocessable({"request": ["the body must be JSON"]})
     if not isinstance(body, dict):
         return _unprocessable({"request": ["the body must be a JSON object"]})
-    booking = BookingForm(body)
     patient_data = body.get("patient")
-    patient = PatientForm(patient_data if isinstance(patient_data, dict) else {})
+    if not isinstance(patient_data, dict):
+        return _unprocessable({"patient": ["must be an object with the patient's details"]})
+    booking_data, shape_errors = _single_values({k: v for k, v in body.items() if k != "patient"})
+    patient_values, patient_shape_errors = _single_values(patient_data, prefix="patient.")
+    shape_errors.update(patient_shape_errors)
+    booking, patient = BookingForm(booking_data), PatientForm(patient_values)
     booking_ok, patient_ok = booking.is_valid(), patient.is_valid()
-    if not (booking_ok and patient_ok):
+    if shape_errors or not (booking_ok and patient_ok):
         errors = _errors(booking.errors)
         errors.update(_errors(patient.errors, prefix="patient."))
+        errors.update(shape_errors)
         return _unprocessable(errors)
     data = booking.cleaned_data
     details = PatientDetails(

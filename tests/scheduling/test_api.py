@@ -163,6 +163,20 @@ def test_one_patient_cannot_hold_two_overlapping_appointments(client, schedule):
             "patient.date_of_birth",
         ),
         ({"practitioner": 9999}, "practitioner"),
+        ({"reason": ["a", "list"]}, "reason"),
+        ({"practitioner": True}, "practitioner"),
+        ({"patient": "Ana Ruiz"}, "patient"),
+        (
+            {
+                "patient": {
+                    "given_name": "A",
+                    "family_name": "B",
+                    "date_of_birth": ["1950-01-02"],
+                    "phone": "(626) 555-0101",
+                }
+            },
+            "patient.date_of_birth",
+        ),
     ],
 )
 def test_bad_bookings_get_422_with_the_field_named(client, schedule, overrides, field):
