@@ -54,6 +54,7 @@ def test_the_day_view_lists_the_locations_appointments(
     assert day.status_code == 200
     assert "Harold Jenkins" in day.text
     assert "9 a.m." in day.text
+    assert 'href="tel:+16265550122"' in day.text  # to call about a late arrival
     week = client.get(
         "/staff/calendar/", {"location": "pasadena", "date": "2026-11-30", "view": "week"}
     )
