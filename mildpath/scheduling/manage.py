@@ -61,6 +61,11 @@ def manage_page(request: HttpRequest, link: PatientLink, token: str) -> HttpResp
         "appointment": appointment,
         "token": token,
         "can_change": appointment is not None and _changeable(appointment, now),
+        # A visit patients may not book themselves (a procedure, say) is not theirs to
+        # move either: they call, and the practice finds a time.
+        "can_move": appointment is not None
+        and _changeable(appointment, now)
+        and appointment.appointment_type.self_bookable,
         "cutoff_hours": settings.MILDPATH_CANCEL_CUTOFF_HOURS,
     }
     tz = appointment.location.tz if appointment else timezone.get_default_timezone()
@@ -101,6 +106,8 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     manage_url = request.path.rsplit("/move/", 1)[0] + "/"
     if not _changeable(appointment, now):
         return redirect(f"{manage_url}?too_late=1")
+    if not appointment.appointment_type.self_bookable:
+        return redirect(manage_url)
     tz = appointment.location.tz
     today = now.astimezone(tz).date()
     try:

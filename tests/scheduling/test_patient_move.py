@@ -135,6 +135,29 @@ def test_inside_the_cut_off_the_visit_cannot_be_moved_online(kind, client):
     assert appointment.start == WEDNESDAY_9
 
 
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_a_visit_patients_cannot_book_themselves_is_not_theirs_to_move(kind, client):
+    procedure = AppointmentType.objects.get(location__slug="pasadena", kind="procedure")
+    assert not procedure.self_bookable
+    appointment = appointment_book(
+        request=None,
+        appointment_type=procedure,
+        start=WEDNESDAY_9,
+        patient=PatientDetails(
+            "Rosa1", "Delgado", date(1951, 4, 1), "+13105551001", "r@x.org", "en"
+        ),
+        now=clock.now(),
+    )
+    manage = _manage_url(appointment)
+    page = client.get(manage).text
+    assert "Choose another time" not in page and "please call us" in page
+    assert "Cancel this appointment" in page
+    assert client.get(manage + "move/")["Location"] == manage
+    client.post(manage + "move/", {"slot": f"1|{THURSDAY_10.isoformat()}"})
+    appointment.refresh_from_db()
+    assert appointment.start == WEDNESDAY_9
+
+
 def test_a_made_up_link_cannot_move_anything(client, kind):
     answer = client.post("/p/appointment/not-a-token/move/", {"slot": "1|2026-12-03T18:00:00"})
     assert answer.status_code == 410
