@@ -1,4 +1,6 @@
 """Booking: the one service the booking pages, the staff calendar and the API share.
+(Changes to a booked appointment, such as cancel, move, undo and marks, are in
+``changes``.)
 
 Locking rule: what another booking cannot change (hours, notice, eligibility) is
 checked first; then the re-check of busy time and the insert happen in one
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -25,13 +27,11 @@ from mildpath.patients.models import Patient
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling import sql
 from mildpath.scheduling.availability import (
-    available_slots,
     practitioners_working_at,
     rules_for,
 )
 from mildpath.scheduling.models import Appointment, AppointmentType
-from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
-from mildpath.scheduling.waitlist import waitlist_offer_freed, waitlist_offers_withdraw
+from mildpath.scheduling.notifications import booking_messages_queue
 
 RACE_WINDOW_SECONDS = 0.05
 
@@ -70,7 +70,7 @@ def _patient_known(details: PatientDetails) -> int | None:
     return None
 
 
-def _schedules_lock(practitioner_ids: tuple[int, ...]) -> None:
+def schedules_lock(practitioner_ids: tuple[int, ...]) -> None:
     """Hold the practitioners' rows until commit, in id order so that two bookings never
     wait on each other in a circle. SQLite needs nothing more: its IMMEDIATE transaction
     took the database's one write lock at BEGIN."""
@@ -112,7 +112,7 @@ def appointment_book(
         raise SlotTaken("taken")
     with transaction.atomic():
         if settings.MILDPATH_BOOKING_LOCK:
-            _schedules_lock(working)
+            schedules_lock(working)
         known = _patient_known(patient)
         taken, patient_busy = sql.clashes(
             practitioner_ids=working,
@@ -174,224 +174,3 @@ def appointment_book(
         )
         booking_messages_queue(appointment=appointment, now=now)
     return appointment
-
-
-class TooLateToChange(Exception):
-    """Inside the cut-off before the visit, when a patient may no longer cancel or move
-    it online (MILDPATH_CANCEL_CUTOFF_HOURS)."""
-
-
-def _before_cutoff(appointment: Appointment, now: datetime) -> bool:
-    return now <= appointment.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS)
-
-
-def appointment_cancel(
-    *, request: HttpRequest | None, appointment: Appointment, now: datetime, by_patient: bool
-) -> Appointment:
-    """Cancel, withdrawing the reminders in the same transaction so none can go out."""
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status == Appointment.Status.CANCELLED:
-            return locked
-        if by_patient and not _before_cutoff(locked, now):
-            raise TooLateToChange
-        locked.status = Appointment.Status.CANCELLED
-        locked.cancelled_at = now
-        locked.save(update_fields=["status", "cancelled_at"])
-        withdrawn = reminders_withdraw(locked)
-        locked.waitlist_entries.filter(status__in=["waiting", "offered"]).update(status="withdrawn")
-        record(
-            action="update",
-            request=request,
-            obj=locked,
-            patient_id=locked.patient_id,
-            detail={
-                "status": "cancelled",
-                "by_patient": by_patient,
-                "reminders_withdrawn": withdrawn,
-            },
-        )
-        waitlist_offer_freed(freed=locked, now=now)
-    return locked
-
-
-def appointment_restore(
-    *, request: HttpRequest, appointment: Appointment, now: datetime
-) -> Appointment:
-    """Undo a cancellation while the time is still ahead and still free: booked again,
-    with a confirmation and reminders written anew. An earlier-time offer of this time to
-    a waiting patient is withdrawn (they go back to waiting). Raises NotAllowedNow,
-    SlotTaken or PatientAlreadyBooked, and then changes nothing."""
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status != Appointment.Status.CANCELLED or locked.start <= now:
-            raise NotAllowedNow
-        _schedules_lock((locked.practitioner_id,))
-        taken, patient_busy = sql.clashes(
-            practitioner_ids=(locked.practitioner_id,),
-            held_from=locked.busy_start,
-            held_to=locked.busy_end,
-            patient_id=locked.patient_id,
-            start=locked.start,
-            end=locked.end,
-        )
-        if taken:
-            raise SlotTaken("taken")
-        if patient_busy:
-            raise PatientAlreadyBooked
-        locked.status = Appointment.Status.BOOKED
-        locked.cancelled_at = None
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=["status", "cancelled_at"])
-        except IntegrityError as exc:
-            raise SlotTaken("constraint") from exc
-        withdrawn = waitlist_offers_withdraw(
-            practitioner_id=locked.practitioner_id, start=locked.start
-        )
-        booking_messages_queue(appointment=locked, now=now)
-        record(
-            action="update",
-            request=request,
-            obj=locked,
-            patient_id=locked.patient_id,
-            detail={"status": ["cancelled", "booked"], "offers_withdrawn": withdrawn},
-        )
-    return locked
-
-
-STAFF_STATUS_CHANGES = {
-    Appointment.Status.BOOKED: {Appointment.Status.ARRIVED, Appointment.Status.NOSHOW},
-    Appointment.Status.ARRIVED: {Appointment.Status.FULFILLED},
-}
-
-
-class NotAllowedNow(Exception):
-    pass
-
-
-def appointment_mark(
-    *, request: HttpRequest, appointment: Appointment, status: str, now: datetime
-) -> Appointment:
-    """Front-desk status changes: arrived, did not come, completed."""
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        allowed = STAFF_STATUS_CHANGES.get(Appointment.Status(locked.status), set())
-        if status not in allowed:
-            raise NotAllowedNow
-        previous = locked.status
-        locked.status = status
-        locked.save(update_fields=["status"])
-        if status != Appointment.Status.BOOKED:
-            reminders_withdraw(locked)
-        record(
-            action="update",
-            request=request,
-            obj=locked,
-            patient_id=locked.patient_id,
-            detail={"status": [previous, status]},
-        )
-    return locked
-
-
-def appointment_move(
-    *,
-    request: HttpRequest,
-    appointment: Appointment,
-    start: datetime,
-    now: datetime,
-    practitioner_id: int | None = None,
-    by_patient: bool = False,
-) -> Appointment:
-    """Move to another free time, with the same practitioner unless another is named (a
-    waiting-list offer is for the time a cancelled visit left, with whoever held it; a
-    patient choosing a new time takes whoever is free). The old reminders go, new ones
-    are written for the new time. Raises SlotTaken if the new time is not free,
-    PatientAlreadyBooked if the patient has another visit then, and TooLateToChange if a
-    patient moves a visit inside the cut-off."""
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status != Appointment.Status.BOOKED:
-            raise NotAllowedNow
-        if by_patient and not _before_cutoff(locked, now):
-            raise TooLateToChange
-        previous_practitioner = locked.practitioner
-        target = practitioner_id or locked.practitioner_id
-        _schedules_lock(tuple(sorted({target, locked.practitioner_id})))
-        # Free the old time for the re-check, then hold the new one.
-        kind = locked.appointment_type
-        local_day = start.astimezone(kind.location.tz).date()
-        old_status = locked.status
-        Appointment.objects.filter(pk=locked.pk).update(status=Appointment.Status.CANCELLED)
-        free = [
-            slot
-            for slot in available_slots(
-                appointment_type=kind,
-                first_day=local_day,
-                last_day=local_day,
-                now=now,
-                practitioner_id=target,
-            )
-            if slot.start == start
-        ]
-        if not free:
-            raise SlotTaken("taken")  # the atomic block rolls the status change back
-        rules = rules_for(kind)
-        end = start + rules.duration
-        _, patient_busy = sql.clashes(
-            practitioner_ids=(target,),
-            held_from=start,
-            held_to=end,
-            patient_id=locked.patient_id,
-            start=start,
-            end=end,
-        )
-        if patient_busy:
-            raise PatientAlreadyBooked
-        previous_start = locked.start
-        locked.practitioner_id = target
-        locked.status = old_status
-        locked.start = start
-        locked.end = end
-        locked.busy_start = start - rules.buffer_before
-        locked.busy_end = locked.end + rules.buffer_after
-        try:
-            with transaction.atomic():
-                locked.save(
-                    update_fields=[
-                        "practitioner",
-                        "status",
-                        "start",
-                        "end",
-                        "busy_start",
-                        "busy_end",
-                    ]
-                )
-        except IntegrityError as exc:
-            raise SlotTaken("constraint") from exc
-        reminders_withdraw(locked)
-        booking_messages_queue(appointment=locked, now=now, moved=True)
-        freed = Appointment(
-            location=locked.location,
-            appointment_type=kind,
-            practitioner=previous_practitioner,
-            start=previous_start,
-        )
-        waitlist_offer_freed(
-            freed=freed,
-            now=now,
-            skip=set(locked.waitlist_entries.values_list("pk", flat=True)),
-        )
-        record(
-            action="update",
-            request=request,
-            obj=locked,
-            patient_id=locked.patient_id,
-            detail={
-                "by_patient": by_patient,
-                "moved_from": previous_start.isoformat(),
-                "moved_to": start.isoformat(),
-                **({"practitioner": target} if target != previous_practitioner.pk else {}),
-            },
-        )
-    return locked

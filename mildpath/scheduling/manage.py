@@ -15,13 +15,8 @@ from mildpath.core import clock
 from mildpath.patients.models import PatientLink
 from mildpath.patients.services import patient_link_check, patient_link_open
 from mildpath.scheduling.availability import available_slots
-from mildpath.scheduling.booking import (
-    PatientAlreadyBooked,
-    SlotTaken,
-    TooLateToChange,
-    appointment_cancel,
-    appointment_move,
-)
+from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken
+from mildpath.scheduling.changes import TooLateToChange, appointment_cancel, appointment_move
 from mildpath.scheduling.models import Appointment, WaitlistEntry
 from mildpath.scheduling.public_forms import SlotForm, slot_days
 from mildpath.scheduling.waitlist import OfferGone, waitlist_offer_accept

@@ -22,11 +22,13 @@ from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import (
-    NotAllowedNow,
     PatientAlreadyBooked,
     PatientDetails,
     SlotTaken,
     appointment_book,
+)
+from mildpath.scheduling.changes import (
+    NotAllowedNow,
     appointment_cancel,
     appointment_mark,
     appointment_move,

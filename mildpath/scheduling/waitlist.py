@@ -191,7 +191,8 @@ def waitlist_offer_accept(
     *, request: HttpRequest, entry: WaitlistEntry, now: datetime
 ) -> Appointment:
     """Move the patient's appointment to the offered time, if it is still theirs to take."""
-    from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken, appointment_move
+    from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken
+    from mildpath.scheduling.changes import appointment_move
 
     with transaction.atomic():
         locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)

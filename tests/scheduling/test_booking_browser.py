@@ -76,7 +76,8 @@ def test_taking_an_earlier_time_by_keyboard(page):
 
     from mildpath.core import clock
     from mildpath.scheduling.availability import available_slots
-    from mildpath.scheduling.booking import PatientDetails, appointment_book, appointment_cancel
+    from mildpath.scheduling.booking import PatientDetails, appointment_book
+    from mildpath.scheduling.changes import appointment_cancel
     from mildpath.scheduling.models import AppointmentType, WaitlistEntry
 
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")

@@ -12,7 +12,8 @@ from icalendar import Calendar
 
 from mildpath.core import clock
 from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.booking import PatientDetails, appointment_book, appointment_cancel
+from mildpath.scheduling.booking import PatientDetails, appointment_book
+from mildpath.scheduling.changes import appointment_cancel
 from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
 from mildpath.scheduling.tasks import deliver
 

@@ -9,7 +9,8 @@ import time_machine
 
 from mildpath.core import clock
 from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.booking import PatientDetails, appointment_book, appointment_cancel
+from mildpath.scheduling.booking import PatientDetails, appointment_book
+from mildpath.scheduling.changes import appointment_cancel
 from mildpath.scheduling.models import AppointmentType, OutboundMessage, WaitlistEntry
 from mildpath.scheduling.waitlist import waitlist_offer_lapse
 
