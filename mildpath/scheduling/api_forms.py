@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mildpath.core import clock
 from mildpath.core.forms import BirthDateField, PhoneField
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import AppointmentType
@@ -54,6 +55,13 @@ class SlotQueryForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        today = clock.now().date()
+        reach = timedelta(days=365 * clock.SEARCH_YEARS)
+        for name in ("date_from", "date_to"):
+            day = cleaned.get(name)
+            if day is not None and not today - reach <= day <= today + reach:
+                self.add_error(name, _("must be within five years of today"))
+                start = end = None
         if start and end:
             if end < start:
                 self.add_error("date_to", _("must not be before date_from"))
@@ -88,7 +96,7 @@ class BookingForm(forms.Form):
     location = forms.SlugField()
     appointment_type = forms.ChoiceField(choices=AppointmentType.Kind.choices)
     start = forms.DateTimeField()
-    practitioner = forms.IntegerField(required=False, min_value=1)
+    practitioner = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(max_length=300, required=False)
     referring_physician = forms.CharField(max_length=120, required=False)
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from mildpath.audit.services import record
+from mildpath.patients.models import PatientLink
 from mildpath.scheduling import sql
 from mildpath.scheduling.availability import available_slots, rules_for
 from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken, schedules_lock
@@ -141,7 +142,7 @@ def appointment_mark(
 
 def appointment_move(
     *,
-    request: HttpRequest,
+    request: HttpRequest | None,
     appointment: Appointment,
     start: datetime,
     now: datetime,
@@ -215,6 +216,10 @@ def appointment_move(
         except IntegrityError as exc:
             raise SlotTaken("constraint") from exc
         reminders_withdraw(locked)
+        # The links the patient already has keep working until the new time has passed.
+        PatientLink.objects.filter(
+            purpose=PatientLink.Purpose.MANAGE_APPOINTMENT, target_id=locked.pk
+        ).update(expires_at=locked.end + timedelta(days=1))
         booking_messages_queue(appointment=locked, now=now, moved=True)
         freed = Appointment(
             location=locked.location,

@@ -20,6 +20,9 @@ def appointment_ics(appointment: Appointment, *, now: datetime) -> bytes:
     event = Event()
     event.add("uid", f"appointment-{appointment.pk}@mildpath")
     event.add("dtstamp", now)
+    # A calendar keeps the event with the highest sequence: a file made later, after a
+    # move, must replace the one the patient saved first.
+    event.add("sequence", max(0, int((now - appointment.created_at).total_seconds())))
     event.add("dtstart", appointment.start.astimezone(tz))
     event.add("dtend", appointment.end.astimezone(tz))
     event.add(

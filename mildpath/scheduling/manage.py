@@ -3,7 +3,7 @@ to move it to another time or cancel it, up to the cut-off."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +16,12 @@ from mildpath.patients.models import PatientLink
 from mildpath.patients.services import patient_link_check, patient_link_open
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken
-from mildpath.scheduling.changes import TooLateToChange, appointment_cancel, appointment_move
+from mildpath.scheduling.changes import (
+    NotAllowedNow,
+    TooLateToChange,
+    appointment_cancel,
+    appointment_move,
+)
 from mildpath.scheduling.models import Appointment, WaitlistEntry
 from mildpath.scheduling.public_forms import SlotForm, slot_days
 from mildpath.scheduling.waitlist import OfferGone, waitlist_offer_accept
@@ -105,10 +110,9 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(manage_url)
     tz = appointment.location.tz
     today = now.astimezone(tz).date()
-    try:
-        first = max(date.fromisoformat(request.GET.get("from", "")), today)
-    except ValueError:
-        first = today
+    first = clock.day_from_query(
+        request.GET.get("from", ""), today=today, default=today, earliest=today
+    )
     last = first + timedelta(days=MOVE_DAYS - 1)
     slots = [
         slot
@@ -117,7 +121,8 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         )
         if slot.start != appointment.start
     ]
-    choices, days = slot_days(slots, tz)
+    # Moving keeps the patient with their doctor whenever that doctor is free then.
+    choices, days = slot_days(slots, tz, prefer=appointment.practitioner_id)
     form = SlotForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         practitioner_id, start = form.chosen()
@@ -132,6 +137,8 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             )
         except TooLateToChange:
             return redirect(f"{manage_url}?too_late=1")
+        except NotAllowedNow:  # cancelled or marked by the practice meanwhile
+            return redirect(manage_url)
         except SlotTaken:
             # Back to the same days, which now leave that time out, with a word why.
             return redirect(f"{request.path}?from={first.isoformat()}&taken=1")

@@ -21,13 +21,17 @@ from mildpath.patients.tokens import make_token
 from mildpath.scheduling.models import Appointment, OutboundMessage
 
 
-def _context(appointment: Appointment, manage_url: str) -> dict[str, object]:
-    return {"appointment": appointment, "location": appointment.location, "manage_url": manage_url}
-
-
-def _render(template: str, appointment: Appointment, manage_url: str, language: str) -> str:
+def _render(
+    template: str, appointment: Appointment, manage_url: str, language: str, moved: bool = False
+) -> str:
+    context = {
+        "appointment": appointment,
+        "location": appointment.location,
+        "manage_url": manage_url,
+        "moved": moved,
+    }
     with translation.override(language), timezone.override(appointment.location.tz):
-        return render_to_string(template, _context(appointment, manage_url)).strip()
+        return render_to_string(template, context).strip()
 
 
 def manage_link(appointment: Appointment, *, now: datetime) -> str:
@@ -106,7 +110,7 @@ def booking_messages_queue(*, appointment: Appointment, now: datetime, moved: bo
             channel="email",
             to=patient.email,
             subject=subject,
-            body=_render("scheduling/email/confirmation.txt", appointment, url, language),
+            body=_render("scheduling/email/confirmation.txt", appointment, url, language, moved),
             send_after=now,
             now=now,
             attach_ics=True,

@@ -41,11 +41,21 @@ def slot_value(practitioner_id: int, start: datetime) -> str:
 
 
 def slot_days(
-    slots: Sequence[FreeTime], tz: ZoneInfo
+    slots: Sequence[FreeTime], tz: ZoneInfo, *, prefer: int | None = None
 ) -> tuple[list[tuple[str, str]], list[tuple[date, list[tuple[FreeTime, str]]]]]:
     """A time picker's choices and the same times grouped by the clinic's calendar day.
-    One choice per time: the first free practitioner takes it."""
-    valued = [(slot, slot_value(slot.practitioner_ids[0], slot.start)) for slot in slots]
+    One choice per time: ``prefer`` (the patient's own doctor) takes it when free then,
+    otherwise the first free practitioner."""
+    valued = [
+        (
+            slot,
+            slot_value(
+                prefer if prefer in slot.practitioner_ids else slot.practitioner_ids[0],
+                slot.start,
+            ),
+        )
+        for slot in slots
+    ]
     days = [
         (day, list(group))
         for day, group in groupby(valued, key=lambda item: item[0].start.astimezone(tz).date())

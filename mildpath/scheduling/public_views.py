@@ -57,11 +57,9 @@ def _bookable(slug: str) -> AppointmentType:
 
 
 def _first_day(request: HttpRequest, today: date) -> date:
-    try:
-        asked = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        return today
-    return max(asked, today)
+    return clock.day_from_query(
+        request.GET.get("from", ""), today=today, default=today, earliest=today
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -3,7 +3,7 @@ with arrived / did not come / completed, cancel, and move."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from itertools import groupby
 
 from django.contrib import messages
@@ -51,10 +51,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
     tz = location.tz
     today = clock.now().astimezone(tz).date()
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = today
+    day = clock.day_from_query(request.GET.get("date", ""), today=today, default=today)
     week = request.GET.get("view") == "week"
     first = day - timedelta(days=day.weekday()) if week else day
     days = 7 if week else 1
@@ -237,10 +234,10 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         return forbidden(request)
     now = clock.now()
     tz = location.tz
-    try:
-        first = max(date.fromisoformat(request.GET.get("from", "")), now.astimezone(tz).date())
-    except ValueError:
-        first = now.astimezone(tz).date()
+    today = now.astimezone(tz).date()
+    first = clock.day_from_query(
+        request.GET.get("from", ""), today=today, default=today, earliest=today
+    )
     slots = available_slots(
         appointment_type=kind, first_day=first, last_day=first + timedelta(days=6), now=now
     )

@@ -201,6 +201,9 @@ def waitlist_offer_accept(
             or locked.offer_expires_at is None
             or locked.offer_expires_at <= now
             or locked.offered_start is None
+            # The patient may have moved their visit meanwhile: only an earlier time is
+            # an offer worth taking.
+            or locked.offered_start >= locked.appointment.start
         ):
             raise OfferGone
         try:

@@ -164,6 +164,7 @@ def test_one_patient_cannot_hold_two_overlapping_appointments(client, schedule):
         ),
         ({"practitioner": 9999}, "practitioner"),
         ({"reason": ["a", "list"]}, "reason"),
+        ({"practitioner": 10**20}, "practitioner"),
         ({"practitioner": True}, "practitioner"),
         ({"patient": "Ana Ruiz"}, "patient"),
         (
@@ -191,6 +192,14 @@ def test_a_body_that_is_not_json_is_a_422(client, schedule):
     response = client.post("/api/v1/appointments", "not json", content_type="application/json")
     assert response.status_code == 422
     assert response.json() == {"errors": {"request": ["the body must be JSON"]}}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_search_at_the_ends_of_the_calendar_is_a_422_not_a_crash(client, schedule):
+    early = _slots(client, date_from="0001-01-01", date_to="0001-01-02")
+    assert early.status_code == 422 and "date_from" in early.json()["errors"]
+    late = _slots(client, date_from="9999-12-30", date_to="9999-12-31")
+    assert late.status_code == 422 and "date_to" in late.json()["errors"]
 
 
 def test_a_slot_search_names_its_bad_fields(client, schedule):

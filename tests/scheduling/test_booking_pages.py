@@ -95,6 +95,18 @@ def test_the_calendar_file_carries_the_local_time_and_address(client, schedule):
     assert start.strftime("%Y-%m-%d %H:%M") == "2026-11-25 09:00"
     assert "88 Orchard Grove Avenue" in str(event.get("location"))
     assert b"BEGIN:VTIMEZONE" in ics.content
+    # A file made later (after a move, say) replaces the first in the patient's calendar.
+    with time_machine.travel("2026-11-24T18:00:00+00:00", tick=False):
+        again = client.get("/book/booked/appointment.ics")
+    later = next(c for c in Calendar.from_ical(again.content).walk() if c.name == "VEVENT")
+    assert later["uid"] == event["uid"]
+    assert int(later.decoded("sequence")) > int(event.decoded("sequence"))
+
+
+def test_days_at_the_end_of_the_calendar_show_an_empty_page(client, schedule):
+    far = client.get("/book/pasadena/", {"from": "9999-12-30"})
+    assert far.status_code == 200
+    assert "There are no free times on these days." in far.text
 
 
 @time_machine.travel(NOW, tick=False)

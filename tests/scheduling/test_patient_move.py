@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
 
 from mildpath.core import clock
 from mildpath.practice.demo import demo_schedule_load
+from mildpath.practice.models import Practitioner
 from mildpath.scheduling.booking import PatientDetails, SlotTaken, appointment_book
-from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+from mildpath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    OutboundMessage,
+    WorkingHours,
+)
 
 pytestmark = pytest.mark.django_db
 WEDNESDAY_9 = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 9 a.m. in Pasadena
@@ -76,6 +82,37 @@ def test_a_patient_moves_their_visit_and_the_reminders_follow(kind, client, audi
     assert appointment.messages.filter(subject="Your appointment has a new time").exists()
     # The old time is free for someone else.
     assert _book(kind, WEDNESDAY_9, n=2).status == "booked"
+
+
+@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+def test_moving_keeps_the_patient_with_their_doctor_when_free(kind, client):
+    # Two doctors at Pasadena on Wednesdays; the patient's is the one with the higher
+    # id, whom "first free" would pass over.
+    second = Practitioner.objects.get(slug="priya-raman")
+    WorkingHours.objects.create(
+        practitioner=second, location=kind.location, weekday=2, start=time(8), end=time(17)
+    )
+    kind.practitioners.add(second)
+    theirs = max(kind.practitioners.all(), key=lambda doctor: doctor.pk)
+    appointment = appointment_book(
+        request=None,
+        appointment_type=kind,
+        start=WEDNESDAY_9,
+        practitioner_id=theirs.pk,
+        patient=PatientDetails(
+            "Rosa1", "Delgado", date(1951, 4, 1), "+13105551001", "r@x.org", "en"
+        ),
+        now=clock.now(),
+    )
+    manage = _manage_url(appointment)
+    page = client.get(manage + "move/?from=2026-12-02")
+    later = WEDNESDAY_9 + timedelta(hours=2)
+    client.post(manage + "move/?from=2026-12-02", {"slot": _slot_value(page.text, later)})
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.practitioner_id) == (later, theirs.pk)
+    moved_note = appointment.messages.filter(kind="confirmation").latest("id").body
+    assert "Your appointment has a new time." in moved_note
+    assert "Dr." not in moved_note or theirs.family_name in moved_note
 
 
 @time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)

@@ -10,7 +10,7 @@ import time_machine
 from mildpath.core import clock
 from mildpath.practice.demo import demo_schedule_load
 from mildpath.scheduling.booking import PatientDetails, appointment_book
-from mildpath.scheduling.changes import appointment_cancel
+from mildpath.scheduling.changes import appointment_cancel, appointment_move
 from mildpath.scheduling.models import AppointmentType, OutboundMessage, WaitlistEntry
 from mildpath.scheduling.waitlist import waitlist_offer_lapse
 
@@ -88,6 +88,21 @@ def test_taking_a_time_another_doctor_freed_books_it_with_that_doctor(kind, clie
     assert "your appointment is now at the earlier time" in taken.text
     later.refresh_from_db()
     assert (later.start, later.practitioner_id) == (EARLY, early.practitioner_id)
+
+
+def test_an_offer_no_longer_earlier_than_the_visit_is_gone(kind, client):
+    early = _book(kind, EARLY, 1)
+    later = _book(kind, EARLY + timedelta(days=14), 2)
+    WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
+    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=True)
+    link = _offer_link(WaitlistEntry.objects.get())
+    # Meanwhile the patient moved their own visit to before the offered time.
+    sooner = EARLY - timedelta(days=2)  # Monday: the same doctor is there
+    appointment_move(request=None, appointment=later, start=sooner, now=clock.now())
+    answer = client.post(link + "take/", follow=True)
+    assert "no longer available" in answer.text
+    later.refresh_from_db()
+    assert later.start == sooner
 
 
 def test_only_patients_it_brings_forward_are_offered_the_time(kind):
