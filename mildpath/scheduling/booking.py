@@ -14,6 +14,7 @@ never as an error.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -83,6 +84,22 @@ def schedules_lock(practitioner_ids: tuple[int, ...]) -> None:
         )
 
 
+def person_lock(phone: str, date_of_birth: date) -> None:
+    """Hold, until commit, everyone's bookings for one person (same phone and date of
+    birth), so that two at once cannot each find the other's time free, nor each create
+    the patient. Taken after ``schedules_lock``, never before, so no two bookings wait
+    on each other in a circle. On PostgreSQL a transaction-scoped advisory lock on a
+    64-bit digest of the two; SQLite's IMMEDIATE transaction already holds all writers."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{phone}|{date_of_birth.isoformat()}".encode(), digest_size=8)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)",
+            [int.from_bytes(digest.digest(), "big", signed=True)],
+        )
+
+
 def appointment_book(
     *,
     request: HttpRequest | None,
@@ -113,6 +130,7 @@ def appointment_book(
     with transaction.atomic():
         if settings.MILDPATH_BOOKING_LOCK:
             schedules_lock(working)
+            person_lock(patient.phone, patient.date_of_birth)
         known = _patient_known(patient)
         taken, patient_busy = sql.clashes(
             practitioner_ids=working,

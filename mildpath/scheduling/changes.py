@@ -16,7 +16,12 @@ from mildpath.audit.services import record
 from mildpath.patients.models import PatientLink
 from mildpath.scheduling import sql
 from mildpath.scheduling.availability import available_slots, rules_for
-from mildpath.scheduling.booking import PatientAlreadyBooked, SlotTaken, schedules_lock
+from mildpath.scheduling.booking import (
+    PatientAlreadyBooked,
+    SlotTaken,
+    person_lock,
+    schedules_lock,
+)
 from mildpath.scheduling.models import Appointment
 from mildpath.scheduling.notifications import booking_messages_queue, reminders_withdraw
 from mildpath.scheduling.waitlist import waitlist_offer_freed, waitlist_offers_withdraw
@@ -73,6 +78,7 @@ def appointment_restore(
         if locked.status != Appointment.Status.CANCELLED or locked.start <= now:
             raise NotAllowedNow
         schedules_lock((locked.practitioner_id,))
+        person_lock(locked.patient.phone, locked.patient.date_of_birth)
         taken, patient_busy = sql.clashes(
             practitioner_ids=(locked.practitioner_id,),
             held_from=locked.busy_start,
@@ -164,6 +170,7 @@ def appointment_move(
         previous_practitioner = locked.practitioner
         target = practitioner_id or locked.practitioner_id
         schedules_lock(tuple(sorted({target, locked.practitioner_id})))
+        person_lock(locked.patient.phone, locked.patient.date_of_birth)
         # Free the old time for the re-check, then hold the new one.
         kind = locked.appointment_type
         local_day = start.astimezone(kind.location.tz).date()

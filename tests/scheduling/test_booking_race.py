@@ -198,3 +198,86 @@ def test_without_the_lock_the_race_is_real(tmp_path):
     assert raced > 0, f"no race observed: {results}"
     assert overlaps == 0  # the database backstop held
     assert booked <= SLOTS
+
+
+PATIENT_OVERLAPS_SQL = """
+SELECT COUNT(*) FROM scheduling_appointment a JOIN scheduling_appointment b
+  ON a.id < b.id AND a.patient_id = b.patient_id
+ AND a.status = 'booked' AND b.status = 'booked'
+ AND a.start < b."end" AND b.start < a."end"
+"""
+PEOPLE = 10
+
+
+def _book_person(server: Server, slug: str, start: str, person: int) -> tuple[int, str]:
+    body = {
+        "location": slug,
+        "appointment_type": "consultation",
+        "start": start,
+        "patient": {
+            "given_name": "Twice",
+            "family_name": f"Person{person}",
+            "date_of_birth": "1950-01-01",
+            "phone": f"(626) 555-{7000 + person:04d}",
+        },
+    }
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        server.url("/api/v1/appointments"),
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()).get("error", "")
+
+
+@pytest.mark.django_db
+def test_one_person_booking_two_clinics_at_the_same_time_gets_one_visit(tmp_path):
+    """Ten new patients each send two bookings at once, for the same hour at two
+    clinics (two doctors, so the per-doctor lock does not meet): each gets one visit,
+    one clean 409, and one patient record."""
+    server = Server(tmp_path, lock=True)
+    try:
+        server.start()
+
+        def starts(slug: str) -> set[str]:
+            query = f"location={slug}&appointment_type=consultation"
+            with urllib.request.urlopen(  # noqa: S310
+                server.url(f"/api/v1/slots?{query}&date_from=2026-12-01&date_to=2026-12-31")
+            ) as response:
+                return {slot["start"] for slot in json.load(response)["slots"]}
+
+        common = sorted(starts("pasadena") & starts("santa-monica"))
+        # One start per person, an hour apart, so different people never meet.
+        chosen: list[str] = []
+        for start in common:
+            if not chosen or start[:13] != chosen[-1][:13]:
+                chosen.append(start)
+        chosen = chosen[:PEOPLE]
+        assert len(chosen) == PEOPLE
+        attempts = [(slug, start, n) for n, start in enumerate(chosen) for slug in
+                    ("pasadena", "santa-monica")]  # fmt: skip
+        with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+            results = list(pool.map(lambda a: _book_person(server, *a), attempts))
+        for person in range(PEOPLE):
+            pair = sorted(results[2 * person : 2 * person + 2])
+            assert pair == [(201, ""), (409, "patient_already_booked")], (person, results)
+        queries = [
+            PATIENT_OVERLAPS_SQL,
+            "SELECT COUNT(*) FROM patients_patient WHERE given_name = 'Twice'",
+        ]
+        if server.vendor == "postgresql":
+            import psycopg
+
+            with psycopg.connect(server.database_url) as pg:
+                overlaps, people = (pg.execute(q).fetchall()[0][0] for q in queries)
+        else:
+            path = dj_database_url.parse(server.database_url)["NAME"]
+            with sqlite3.connect(str(path)) as lite:
+                overlaps, people = (lite.execute(q).fetchall()[0][0] for q in queries)
+        assert (overlaps, people) == (0, PEOPLE)
+    finally:
+        server.stop()
