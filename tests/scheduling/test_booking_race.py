@@ -95,9 +95,9 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(self.url("/"), timeout=2).close()  # noqa: S310
+                urllib.request.urlopen(self.url("/healthz"), timeout=10).close()  # noqa: S310
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or a first answer slow on a busy machine
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
