@@ -43,6 +43,29 @@ def _moment(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _eligible_hours(
+    table: str,
+    columns: str,
+    type_ids: Sequence[int],
+    practitioner_id: int | None,
+    where: str = "",
+    params: Sequence[Any] = (),
+) -> list[tuple[Any, ...]]:
+    """Rows of an hours table (``h``) with the appointment type each row serves: its
+    practitioner is active and eligible for the type, at the type's location."""
+    only = " AND h.practitioner_id = %s" if practitioner_id is not None else ""
+    return _rows(
+        # Only fixed table names and placeholders are formatted in: S608 does not apply.
+        f"SELECT e.appointmenttype_id, h.practitioner_id, {columns} FROM {table} h"  # noqa: S608
+        " JOIN scheduling_appointmenttype t ON t.location_id = h.location_id"
+        " JOIN scheduling_appointmenttype_practitioners e"
+        "   ON e.appointmenttype_id = t.id AND e.practitioner_id = h.practitioner_id"
+        " JOIN practice_practitioner p ON p.id = h.practitioner_id"
+        f" WHERE t.id IN ({_marks(type_ids)}) AND p.is_active{where}{only}",
+        [*type_ids, *params, *([practitioner_id] if practitioner_id is not None else [])],
+    )
+
+
 def weekly_hours(
     type_ids: Sequence[int], practitioner_id: int | None
 ) -> list[tuple[int, int, int, time, time]]:
@@ -50,17 +73,8 @@ def weekly_hours(
     practitioner eligible for each type, at the type's location."""
     if not type_ids:
         return []
-    only = " AND h.practitioner_id = %s" if practitioner_id is not None else ""
-    rows = _rows(
-        # Only placeholders are formatted in: S608 does not apply.
-        'SELECT e.appointmenttype_id, h.practitioner_id, h.weekday, h.start, h."end"'  # noqa: S608
-        " FROM scheduling_workinghours h"
-        " JOIN scheduling_appointmenttype t ON t.location_id = h.location_id"
-        " JOIN scheduling_appointmenttype_practitioners e"
-        "   ON e.appointmenttype_id = t.id AND e.practitioner_id = h.practitioner_id"
-        " JOIN practice_practitioner p ON p.id = h.practitioner_id"
-        f" WHERE t.id IN ({_marks(type_ids)}) AND p.is_active{only}",
-        [*type_ids, *([practitioner_id] if practitioner_id is not None else [])],
+    rows = _eligible_hours(
+        "scheduling_workinghours", 'h.weekday, h.start, h."end"', type_ids, practitioner_id
     )
     return [(kind, who, day, _time(opens), _time(closes)) for kind, who, day, opens, closes in rows]
 
@@ -72,21 +86,15 @@ def date_changes(
     of eligible, active practitioners at each type's location; no hours means a day off."""
     if not type_ids:
         return []
-    only = " AND o.practitioner_id = %s" if practitioner_id is not None else ""
-    rows = _rows(
-        'SELECT e.appointmenttype_id, o.practitioner_id, o.date, o.start, o."end"'  # noqa: S608
-        " FROM scheduling_scheduleoverride o"
-        " JOIN scheduling_appointmenttype t ON t.location_id = o.location_id"
-        " JOIN scheduling_appointmenttype_practitioners e"
-        "   ON e.appointmenttype_id = t.id AND e.practitioner_id = o.practitioner_id"
-        " JOIN practice_practitioner p ON p.id = o.practitioner_id"
-        f" WHERE t.id IN ({_marks(type_ids)}) AND p.is_active"
-        f" AND o.date >= %s AND o.date <= %s{only}",
-        [
-            *type_ids,
+    rows = _eligible_hours(
+        "scheduling_scheduleoverride",
+        'h.date, h.start, h."end"',
+        type_ids,
+        practitioner_id,
+        where=" AND h.date >= %s AND h.date <= %s",
+        params=[
             connection.ops.adapt_datefield_value(first_day),
             connection.ops.adapt_datefield_value(last_day),
-            *([practitioner_id] if practitioner_id is not None else []),
         ],
     )
     return [
