@@ -109,61 +109,66 @@ class Server:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def count_overlaps(self) -> tuple[int, int]:
-        """(overlapping pairs, appointments), read straight from the server's database."""
-        queries = [OVERLAPS_SQL, "SELECT COUNT(*) FROM scheduling_appointment"]
+    def counts(self, *queries: str) -> list[int]:
+        """Each query's single number, read straight from the server's database."""
         if self.vendor == "postgresql":
             import psycopg
 
             with psycopg.connect(self.database_url) as pg:
-                overlaps, booked = (pg.execute(q).fetchall()[0][0] for q in queries)
-        else:
-            path = dj_database_url.parse(self.database_url)["NAME"]
-            with sqlite3.connect(str(path)) as lite:
-                overlaps, booked = (lite.execute(q).fetchall()[0][0] for q in queries)
-        return int(overlaps), int(booked)
+                return [int(pg.execute(q).fetchall()[0][0]) for q in queries]
+        path = dj_database_url.parse(self.database_url)["NAME"]
+        with sqlite3.connect(str(path)) as lite:
+            return [int(lite.execute(q).fetchall()[0][0]) for q in queries]
+
+    def slots(self, slug: str) -> list[dict[str, str]]:
+        """December's free consultation slots at one location, from the API."""
+        query = f"location={slug}&appointment_type=consultation"
+        with urllib.request.urlopen(  # noqa: S310 - loopback
+            self.url(f"/api/v1/slots?{query}&date_from=2026-12-01&date_to=2026-12-31")
+        ) as response:
+            return list(json.load(response)["slots"])
+
+    def book(self, body: dict[str, object]) -> tuple[int, dict[str, str]]:
+        """POST a booking; the status and the JSON answer (empty if it is not JSON)."""
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            self.url("/api/v1/appointments"),
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            try:
+                return error.code, json.loads(error.read())
+            except ValueError:
+                return error.code, {}
 
 
 def _attempt(server: Server, slot: dict[str, str], n: int) -> tuple[int, str]:
-    body = {
-        "location": "pasadena",
-        "appointment_type": "consultation",
-        "start": slot["start"],
-        "practitioner": slot["practitioner"],
-        "patient": {
-            "given_name": "Racer",
-            "family_name": f"Number{n}",
-            "date_of_birth": "1950-01-01",
-            "phone": f"(626) 555-{1000 + n:04d}",
-        },
-    }
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        server.url("/api/v1/appointments"),
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+    status, answer = server.book(
+        {
+            "location": "pasadena",
+            "appointment_type": "consultation",
+            "start": slot["start"],
+            "practitioner": slot["practitioner"],
+            "patient": {
+                "given_name": "Racer",
+                "family_name": f"Number{n}",
+                "date_of_birth": "1950-01-01",
+                "phone": f"(626) 555-{1000 + n:04d}",
+            },
+        }
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, ""
-    except urllib.error.HTTPError as error:
-        payload = error.read()
-        try:
-            reason = json.loads(payload).get("reason", "")
-        except ValueError:
-            reason = ""
-        return error.code, reason
+    return status, "" if status == 201 else answer.get("reason", "")
 
 
 def _race(tmp_path: Path, lock: bool) -> tuple[Counter[tuple[int, str]], int, int]:
     server = Server(tmp_path, lock)
     try:
         server.start()
-        query = "/api/v1/slots?location=pasadena&appointment_type=consultation"
-        with urllib.request.urlopen(  # noqa: S310
-            server.url(f"{query}&date_from=2026-12-01&date_to=2026-12-31")
-        ) as response:
-            offered = json.load(response)["slots"]
+        offered = server.slots("pasadena")
         # Ten slots that do not overlap one another, so ten bookings can all succeed.
         slots: list[dict[str, str]] = []
         for slot in offered:
@@ -175,7 +180,9 @@ def _race(tmp_path: Path, lock: bool) -> tuple[Counter[tuple[int, str]], int, in
             results = Counter(
                 pool.map(lambda n: _attempt(server, slots[n % SLOTS], n), range(ATTEMPTS))
             )
-        overlaps, booked = server.count_overlaps()
+        overlaps, booked = server.counts(
+            OVERLAPS_SQL, "SELECT COUNT(*) FROM scheduling_appointment"
+        )
         return results, overlaps, booked
     finally:
         server.stop()
@@ -210,28 +217,20 @@ PEOPLE = 10
 
 
 def _book_person(server: Server, slug: str, start: str, person: int) -> tuple[int, str]:
-    body = {
-        "location": slug,
-        "appointment_type": "consultation",
-        "start": start,
-        "patient": {
-            "given_name": "Twice",
-            "family_name": f"Person{person}",
-            "date_of_birth": "1950-01-01",
-            "phone": f"(626) 555-{7000 + person:04d}",
-        },
-    }
-    request = urllib.request.Request(  # noqa: S310 - loopback
-        server.url("/api/v1/appointments"),
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+    status, answer = server.book(
+        {
+            "location": slug,
+            "appointment_type": "consultation",
+            "start": start,
+            "patient": {
+                "given_name": "Twice",
+                "family_name": f"Person{person}",
+                "date_of_birth": "1950-01-01",
+                "phone": f"(626) 555-{7000 + person:04d}",
+            },
+        }
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, ""
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read()).get("error", "")
+    return status, "" if status == 201 else answer.get("error", "")
 
 
 @pytest.mark.django_db
@@ -242,15 +241,10 @@ def test_one_person_booking_two_clinics_at_the_same_time_gets_one_visit(tmp_path
     server = Server(tmp_path, lock=True)
     try:
         server.start()
-
-        def starts(slug: str) -> set[str]:
-            query = f"location={slug}&appointment_type=consultation"
-            with urllib.request.urlopen(  # noqa: S310
-                server.url(f"/api/v1/slots?{query}&date_from=2026-12-01&date_to=2026-12-31")
-            ) as response:
-                return {slot["start"] for slot in json.load(response)["slots"]}
-
-        common = sorted(starts("pasadena") & starts("santa-monica"))
+        common = sorted(
+            {slot["start"] for slot in server.slots("pasadena")}
+            & {slot["start"] for slot in server.slots("santa-monica")}
+        )
         # One start per person, an hour apart, so different people never meet.
         chosen: list[str] = []
         for start in common:
@@ -265,19 +259,9 @@ def test_one_person_booking_two_clinics_at_the_same_time_gets_one_visit(tmp_path
         for person in range(PEOPLE):
             pair = sorted(results[2 * person : 2 * person + 2])
             assert pair == [(201, ""), (409, "patient_already_booked")], (person, results)
-        queries = [
-            PATIENT_OVERLAPS_SQL,
-            "SELECT COUNT(*) FROM patients_patient WHERE given_name = 'Twice'",
-        ]
-        if server.vendor == "postgresql":
-            import psycopg
-
-            with psycopg.connect(server.database_url) as pg:
-                overlaps, people = (pg.execute(q).fetchall()[0][0] for q in queries)
-        else:
-            path = dj_database_url.parse(server.database_url)["NAME"]
-            with sqlite3.connect(str(path)) as lite:
-                overlaps, people = (lite.execute(q).fetchall()[0][0] for q in queries)
+        overlaps, people = server.counts(
+            PATIENT_OVERLAPS_SQL, "SELECT COUNT(*) FROM patients_patient WHERE given_name = 'Twice'"
+        )
         assert (overlaps, people) == (0, PEOPLE)
     finally:
         server.stop()
