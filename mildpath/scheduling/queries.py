@@ -12,7 +12,7 @@ from mildpath.accounts.access import role_of, scoped_locations
 from mildpath.accounts.roles import Capability, can
 from mildpath.audit.services import record
 from mildpath.practice.models import Location
-from mildpath.scheduling.models import Appointment, ConsultationRequest
+from mildpath.scheduling.models import Appointment, ConsultationRequest, OutboundMessage
 
 
 def _in_scope(request: HttpRequest) -> QuerySet[ConsultationRequest]:
@@ -108,3 +108,9 @@ def appointment_get(request: HttpRequest, appointment_id: int) -> Appointment:
     found = appointment_for_change(request, appointment_id)
     record(action="read", request=request, obj=found, patient_id=found.patient_id)
     return found
+
+
+def messages_for(appointment: Appointment) -> list[OutboundMessage]:
+    """What went to the patient about an appointment already read through
+    ``appointment_get`` (whose audit entry covers this), oldest first."""
+    return list(appointment.messages.order_by("send_after", "id"))

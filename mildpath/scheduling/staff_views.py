@@ -126,7 +126,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     # What went to the patient, or failed to: the front desk calls if a text bounced.
     sent = [
         (MESSAGE_KINDS.get(message.kind, message.kind), message)
-        for message in appointment.messages.order_by("send_after", "id")
+        for message in queries.messages_for(appointment)
     ]
     with timezone.override(tz):
         return render(

@@ -29,11 +29,13 @@ def kind(demo_practice):
     return AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
 
 
-def _book(kind, start, n=1):
+def _book(kind, start, n=1, practitioner_id=None):
+    """Rosa{n}'s booking (Rosa1 by default: the same person each time)."""
     return appointment_book(
         request=None,
         appointment_type=kind,
         start=start,
+        practitioner_id=practitioner_id,
         patient=PatientDetails(
             f"Rosa{n}", "Delgado", date(1951, 4, n), f"+1310555{1000 + n}", "r@example.com", "en"
         ),
@@ -94,16 +96,7 @@ def test_moving_keeps_the_patient_with_their_doctor_when_free(kind, client):
     )
     kind.practitioners.add(second)
     theirs = max(kind.practitioners.all(), key=lambda doctor: doctor.pk)
-    appointment = appointment_book(
-        request=None,
-        appointment_type=kind,
-        start=WEDNESDAY_9,
-        practitioner_id=theirs.pk,
-        patient=PatientDetails(
-            "Rosa1", "Delgado", date(1951, 4, 1), "+13105551001", "r@x.org", "en"
-        ),
-        now=clock.now(),
-    )
+    appointment = _book(kind, WEDNESDAY_9, practitioner_id=theirs.pk)
     manage = _manage_url(appointment)
     page = client.get(manage + "move/?from=2026-12-02")
     later = WEDNESDAY_9 + timedelta(hours=2)
@@ -138,15 +131,7 @@ def test_a_patient_cannot_move_onto_their_own_other_visit(kind, client):
     appointment = _book(kind, WEDNESDAY_9)
     # A follow-up at another clinic, with another doctor, at the time she would pick.
     other_kind = AppointmentType.objects.get(location__slug="santa-monica", kind="follow_up")
-    other = appointment_book(
-        request=None,
-        appointment_type=other_kind,
-        start=THURSDAY_10,
-        patient=PatientDetails(
-            "Rosa1", "Delgado", date(1951, 4, 1), "+13105551001", "r@example.com", "en"
-        ),
-        now=clock.now(),
-    )
+    other = _book(other_kind, THURSDAY_10)
     assert other.patient_id == appointment.patient_id
     manage = _manage_url(appointment)
     page = client.get(manage + "move/?from=2026-12-03")
@@ -176,15 +161,7 @@ def test_inside_the_cut_off_the_visit_cannot_be_moved_online(kind, client):
 def test_a_visit_patients_cannot_book_themselves_is_not_theirs_to_move(kind, client):
     procedure = AppointmentType.objects.get(location__slug="pasadena", kind="procedure")
     assert not procedure.self_bookable
-    appointment = appointment_book(
-        request=None,
-        appointment_type=procedure,
-        start=WEDNESDAY_9,
-        patient=PatientDetails(
-            "Rosa1", "Delgado", date(1951, 4, 1), "+13105551001", "r@x.org", "en"
-        ),
-        now=clock.now(),
-    )
+    appointment = _book(procedure, WEDNESDAY_9)
     manage = _manage_url(appointment)
     page = client.get(manage).text
     assert "Choose another time" not in page and "please call us" in page
