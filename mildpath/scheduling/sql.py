@@ -11,13 +11,17 @@ it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import connection, models
 
-from mildpath.scheduling.models import Appointment
+from mildpath.practice.models import Location
+from mildpath.scheduling.models import Appointment, AppointmentType
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -41,6 +45,58 @@ def _date(value: date | str) -> date:
 
 def _moment(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
+
+
+@cache
+def _reading(
+    model: type[models.Model], vendor: str
+) -> tuple[str, list[tuple[int, Any, list[Callable[..., Any]]]]]:
+    """The columns to select for a whole ``model`` row, and the converters the ORM
+    would apply to each value read (per database: ``vendor`` keys the cache)."""
+    table = model._meta.db_table
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(table)
+        found = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
+        if found:
+            converters.append((index, column, found))
+    return columns, converters
+
+
+def _instance(model: type[M], row: Sequence[Any]) -> M:
+    """A model instance from its columns as ``_reading`` selected them, converted as
+    the ORM converts them."""
+    _, converters = _reading(model, connection.vendor)
+    values = list(row)
+    for index, column, functions in converters:
+        for function in functions:
+            values[index] = function(values[index], column, connection)
+    names = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, names, values)
+
+
+def appointment_type_at(location_slug: str, kind: str) -> AppointmentType | None:
+    """The active appointment type of this kind at the active location with this slug,
+    its location attached: one query where the ORM would build a join (every booking
+    asks)."""
+    type_columns, _ = _reading(AppointmentType, connection.vendor)
+    location_columns, _ = _reading(Location, connection.vendor)
+    rows = _rows(
+        # Only column lists derived from the models are formatted in.
+        f"SELECT {type_columns}, {location_columns} FROM scheduling_appointmenttype"  # noqa: S608
+        " JOIN practice_location ON practice_location.id = scheduling_appointmenttype.location_id"
+        " WHERE practice_location.slug = %s AND practice_location.is_active"
+        " AND scheduling_appointmenttype.kind = %s AND scheduling_appointmenttype.is_active",
+        [location_slug, kind],
+    )
+    if not rows:
+        return None
+    width = len(AppointmentType._meta.concrete_fields)
+    found = _instance(AppointmentType, rows[0][:width])
+    found.location = _instance(Location, rows[0][width:])
+    return found
 
 
 def _eligible_hours(
