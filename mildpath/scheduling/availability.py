@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from mildpath.scheduling import sql
 from mildpath.scheduling.models import Appointment, AppointmentType
-from mildpath.scheduling.slots import FreeTime, Hours, Interval, SlotRules, Window, free_times
+from mildpath.scheduling.slots import (
+    FreeTime,
+    Hours,
+    Interval,
+    SlotRules,
+    Window,
+    free_times,
+    who_may_start,
+)
 
 
 def rules_for(kind: AppointmentType) -> SlotRules:
@@ -109,18 +117,16 @@ def practitioners_working_at(
     None of that changes when somebody else books, so a booking checks it before taking
     its lock and re-checks only busy time under it.
     """
-    day = start.astimezone(appointment_type.location.tz).date()
-    offered = free_times(
-        tz=appointment_type.location.tz,
+    tz = appointment_type.location.tz
+    day = start.astimezone(tz).date()
+    return who_may_start(
+        tz=tz,
         hours=_hours_by_type([appointment_type], day, day, practitioner_id)[appointment_type.pk],
-        busy={},
-        first_day=day,
-        last_day=day,
+        at=start,
         rules=rules_for(appointment_type),
         not_before=now + timedelta(hours=appointment_type.minimum_notice_hours),
         not_after=now + timedelta(days=appointment_type.horizon_days),
     )
-    return next((free.practitioner_ids for free in offered if free.start == start), ())
 
 
 def _hours_by_type(

@@ -139,6 +139,32 @@ def free_times(
     ]
 
 
+def who_may_start(
+    *,
+    tz: ZoneInfo,
+    hours: Mapping[int, Hours],
+    at: datetime,
+    rules: SlotRules,
+    not_before: datetime,
+    not_after: datetime,
+) -> tuple[int, ...]:
+    """Who in ``hours`` could start an appointment at ``at``, busy time aside: the
+    practitioner ids ``free_times`` would list at ``at`` with nobody busy, read from the
+    same candidate starts, for the one day ``at`` falls on (a booking asks this)."""
+    if not not_before <= at <= not_after:
+        return ()
+    day = at.astimezone(tz).date()
+    moment = at.timestamp()
+    day_starts: dict[tuple[date, time, time], list[float]] = {}
+    return tuple(
+        sorted(
+            practitioner_id
+            for practitioner_id, their_hours in hours.items()
+            if moment in _candidates(their_hours, day, day, tz, rules, day_starts)
+        )
+    )
+
+
 def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
