@@ -128,6 +128,8 @@ class WorkingHours(models.Model):
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
         ordering = ["practitioner", "weekday", "start"]
+        # A booking reads one practitioner's hours at one location.
+        indexes = [models.Index(fields=["location", "practitioner"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="working_hours_end_after_start"
