@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core import clock
-from mildpath.core.forms import BirthDateField, PhoneField
+from mildpath.core.forms import BirthDateField, PhoneField, SharedFieldsForm
 from mildpath.practice.models import Location
 from mildpath.scheduling import sql
 from mildpath.scheduling.models import AppointmentType
@@ -17,7 +17,7 @@ from mildpath.scheduling.models import AppointmentType
 MAX_SEARCH_DAYS = 31
 
 
-class SlotQueryForm(forms.Form):
+class SlotQueryForm(SharedFieldsForm):
     location = forms.SlugField(required=False)
     appointment_type = forms.ChoiceField(choices=AppointmentType.Kind.choices)
     date_from = forms.DateField(input_formats=["%Y-%m-%d"])
@@ -54,7 +54,7 @@ class SlotQueryForm(forms.Form):
         return cleaned
 
 
-class PatientForm(forms.Form):
+class PatientForm(SharedFieldsForm):
     given_name = forms.CharField(max_length=80)
     family_name = forms.CharField(max_length=80)
     date_of_birth = BirthDateField(input_formats=["%Y-%m-%d"])
@@ -63,7 +63,7 @@ class PatientForm(forms.Form):
     preferred_language = forms.ChoiceField(choices=[("en", "en"), ("es", "es")], required=False)
 
 
-class BookingForm(forms.Form):
+class BookingForm(SharedFieldsForm):
     location = forms.SlugField()
     appointment_type = forms.ChoiceField(choices=AppointmentType.Kind.choices)
     start = forms.DateTimeField()
