@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from mildpath.audit.models import AuditEvent
 from mildpath.core import clock
+from mildpath.core.db import insert
 from mildpath.core.net import client_ip, user_agent
 
 
@@ -34,17 +35,19 @@ def record(
     if actor is None and request is not None:
         actor = getattr(request, "user", None)
     user = actor if isinstance(actor, User) else None
-    return AuditEvent.objects.create(
-        at=clock.now(),
-        actor=user,
-        actor_label=actor_label or (user.get_username() if user is not None else ""),
-        role=_role_of(user),
-        action=action,
-        object_type=obj._meta.label if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        patient_id=patient_id,
-        client_ip=client_ip(request) or None if request is not None else None,
-        user_agent=user_agent(request) if request is not None else "",
-        purpose=purpose[:300],
-        detail=detail or {},
+    return insert(
+        AuditEvent(
+            at=clock.now(),
+            actor=user,
+            actor_label=actor_label or (user.get_username() if user is not None else ""),
+            role=_role_of(user),
+            action=action,
+            object_type=obj._meta.label if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            patient_id=patient_id,
+            client_ip=client_ip(request) or None if request is not None else None,
+            user_agent=user_agent(request) if request is not None else "",
+            purpose=purpose[:300],
+            detail=detail or {},
+        )
     )

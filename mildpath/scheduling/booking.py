@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 
 from mildpath.audit.services import record
+from mildpath.core.db import insert
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling import sql
@@ -59,15 +60,15 @@ class PatientDetails:
     preferred_language: str
 
 
-def _patient_known(details: PatientDetails) -> int | None:
-    """The id of the patient these details name, if we know them: phone and date of
-    birth narrow it through an index, names compare case-blind."""
-    for pk, given_name, family_name in sql.patients_by_phone(details.phone, details.date_of_birth):
+def _patient_known(details: PatientDetails) -> Patient | None:
+    """The patient these details name, if we know them: phone and date of birth narrow
+    it through an index, names compare case-blind."""
+    for candidate in sql.patients_by_phone(details.phone, details.date_of_birth):
         if (
-            given_name.casefold() == details.given_name.casefold()
-            and family_name.casefold() == details.family_name.casefold()
+            candidate.given_name.casefold() == details.given_name.casefold()
+            and candidate.family_name.casefold() == details.family_name.casefold()
         ):
-            return pk
+            return candidate
     return None
 
 
@@ -136,7 +137,7 @@ def appointment_book(
             practitioner_ids=working,
             held_from=held_from,
             held_to=held_to,
-            patient_id=known,
+            patient_id=known.pk if known is not None else None,
             start=start,
             end=end,
         )
@@ -149,8 +150,8 @@ def appointment_book(
             # Test profile only, to prove the lock matters: hold the gap between check and
             # insert open long enough that concurrent bookings fall into it every time.
             time.sleep(RACE_WINDOW_SECONDS)
-        if known is None:
-            booked_patient = Patient.objects.create(
+        booked_patient = known or insert(
+            Patient(
                 given_name=patient.given_name,
                 family_name=patient.family_name,
                 date_of_birth=patient.date_of_birth,
@@ -159,25 +160,26 @@ def appointment_book(
                 preferred_language=patient.preferred_language,
                 created_at=now,
             )
-        else:
-            booked_patient = Patient.objects.get(pk=known)
+        )
         sql.patient_seen_at(booked_patient.pk, appointment_type.location_id)
         try:
-            appointment = Appointment.objects.create(
-                location=appointment_type.location,
-                practitioner_id=free[0],
-                patient=booked_patient,
-                appointment_type=appointment_type,
-                start=start,
-                end=end,
-                busy_start=held_from,
-                busy_end=held_to,
-                reason=reason,
-                referring_physician=referring_physician,
-                source=source,
-                remind_by_email=email_ok and bool(patient.email),
-                remind_by_sms=sms_ok,
-                created_at=now,
+            appointment = insert(
+                Appointment(
+                    location=appointment_type.location,
+                    practitioner_id=free[0],
+                    patient=booked_patient,
+                    appointment_type=appointment_type,
+                    start=start,
+                    end=end,
+                    busy_start=held_from,
+                    busy_end=held_to,
+                    reason=reason,
+                    referring_physician=referring_physician,
+                    source=source,
+                    remind_by_email=email_ok and bool(patient.email),
+                    remind_by_sms=sms_ok,
+                    created_at=now,
+                )
             )
         except IntegrityError as exc:
             # The database's no-overlap guard caught what the check above missed; leaving

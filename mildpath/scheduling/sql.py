@@ -3,29 +3,26 @@ slot search reads).
 
 Building a query through the ORM costs about 0.5 ms here, ten times running it, and
 a booking makes half a dozen; written out once, in SQL that SQLite and PostgreSQL both
-take, they are a large part of why a booking went from 83 to 479 a second
-(bench/booking.py). The records a booking creates still go through the ORM. The suite
+take, they are a large part of why a booking went from 83 to over 500 a second
+(bench/booking.py). Whole rows come and go through ``mildpath.core.db``. The suite
 runs these on both databases; a column renamed in a model without a change here fails
 it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time
-from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connection, models
-
+from mildpath.core.db import columns, database, instance
+from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import Appointment, AppointmentType
 
-M = TypeVar("M", bound=models.Model)
-
 
 def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with database().cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
 
@@ -44,48 +41,20 @@ def _date(value: date | str) -> date:
 
 
 def _moment(value: datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
+    return database().ops.adapt_datetimefield_value(value)
 
 
-@cache
-def _reading(
-    model: type[models.Model], vendor: str
-) -> tuple[str, list[tuple[int, Any, list[Callable[..., Any]]]]]:
-    """The columns to select for a whole ``model`` row, and the converters the ORM
-    would apply to each value read (per database: ``vendor`` keys the cache)."""
-    table = model._meta.db_table
-    fields = model._meta.concrete_fields
-    columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in fields)
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(table)
-        found = [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]
-        if found:
-            converters.append((index, column, found))
-    return columns, converters
-
-
-def _instance(model: type[M], row: Sequence[Any]) -> M:
-    """A model instance from its columns as ``_reading`` selected them, converted as
-    the ORM converts them."""
-    _, converters = _reading(model, connection.vendor)
-    values = list(row)
-    for index, column, functions in converters:
-        for function in functions:
-            values[index] = function(values[index], column, connection)
-    names = [field.attname for field in model._meta.concrete_fields]
-    return model.from_db(connection.alias, names, values)
+def _day(value: date) -> Any:
+    return database().ops.adapt_datefield_value(value)
 
 
 def appointment_type_at(location_slug: str, kind: str) -> AppointmentType | None:
     """The active appointment type of this kind at the active location with this slug,
     its location attached: one query where the ORM would build a join (every booking
     asks)."""
-    type_columns, _ = _reading(AppointmentType, connection.vendor)
-    location_columns, _ = _reading(Location, connection.vendor)
     rows = _rows(
         # Only column lists derived from the models are formatted in.
-        f"SELECT {type_columns}, {location_columns} FROM scheduling_appointmenttype"  # noqa: S608
+        f"SELECT {columns(AppointmentType)}, {columns(Location)} FROM scheduling_appointmenttype"  # noqa: S608
         " JOIN practice_location ON practice_location.id = scheduling_appointmenttype.location_id"
         " WHERE practice_location.slug = %s AND practice_location.is_active"
         " AND scheduling_appointmenttype.kind = %s AND scheduling_appointmenttype.is_active",
@@ -94,8 +63,8 @@ def appointment_type_at(location_slug: str, kind: str) -> AppointmentType | None
     if not rows:
         return None
     width = len(AppointmentType._meta.concrete_fields)
-    found = _instance(AppointmentType, rows[0][:width])
-    found.location = _instance(Location, rows[0][width:])
+    found = instance(AppointmentType, rows[0][:width])
+    found.location = instance(Location, rows[0][width:])
     return found
 
 
@@ -149,8 +118,8 @@ def date_changes(
         practitioner_id,
         where=" AND h.date >= %s AND h.date <= %s",
         params=[
-            connection.ops.adapt_datefield_value(first_day),
-            connection.ops.adapt_datefield_value(last_day),
+            _day(first_day),
+            _day(last_day),
         ],
     )
     return [
@@ -200,22 +169,21 @@ def clashes(
     return taken, any(mine for _, _, mine in rows)
 
 
-def patients_by_phone(phone: str, date_of_birth: date) -> list[tuple[int, str, str]]:
-    """(id, given name, family name) of every patient with this phone and birth date."""
-    return [
-        (pk, given, family)
-        for pk, given, family in _rows(
-            "SELECT id, given_name, family_name FROM patients_patient"
-            " WHERE phone = %s AND date_of_birth = %s ORDER BY id",
-            [phone, connection.ops.adapt_datefield_value(date_of_birth)],
-        )
-    ]
+def patients_by_phone(phone: str, date_of_birth: date) -> list[Patient]:
+    """Every patient with this phone and birth date, oldest record first."""
+    rows = _rows(
+        # Only a column list derived from the model is formatted in.
+        f"SELECT {columns(Patient)} FROM patients_patient"  # noqa: S608
+        " WHERE phone = %s AND date_of_birth = %s ORDER BY id",
+        [phone, _day(date_of_birth)],
+    )
+    return [instance(Patient, row) for row in rows]
 
 
 def patient_seen_at(patient_id: int, location_id: int) -> None:
     """Link the patient to the location (their record becomes visible to its staff);
     nothing happens if they are linked already."""
-    with connection.cursor() as cursor:
+    with database().cursor() as cursor:
         cursor.execute(
             "INSERT INTO patients_patient_locations (patient_id, location_id) VALUES (%s, %s)"
             " ON CONFLICT (patient_id, location_id) DO NOTHING",

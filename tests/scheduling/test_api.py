@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
+from mildpath.patients.models import Patient
 from mildpath.practice.demo import demo_schedule_load
 from mildpath.scheduling.models import Appointment
 
@@ -140,6 +141,27 @@ def test_one_patient_cannot_hold_two_overlapping_appointments(client, schedule):
     assert clash.status_code == 409
     assert clash.json()["error"] == "patient_already_booked"
     assert Appointment.objects.count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_returning_patient_books_again_under_their_one_record(client, schedule):
+    first, later = _slots(client).json()["slots"][0], _slots(client).json()["slots"][-1]
+    assert _book(client, first["start"]).status_code == 201
+    # Same phone and birth date; the name typed in capitals this time.
+    again = _book(
+        client,
+        later["start"],
+        patient={
+            "given_name": "ANA",
+            "family_name": "ruiz",
+            "date_of_birth": "1950-01-02",
+            "phone": "626-555-0101",
+        },
+    )
+    assert again.status_code == 201
+    assert Patient.objects.count() == 1
+    visits = Appointment.objects.order_by("start")
+    assert [visit.patient.given_name for visit in visits] == ["Ana", "Ana"]
 
 
 @time_machine.travel(NOW, tick=False)
