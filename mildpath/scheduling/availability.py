@@ -138,14 +138,13 @@ def _hours_by_type(
     """For each appointment type, the hours at its location of everyone eligible for it
     who works there at all (weekly, or on a date in the search)."""
     type_ids = [kind.pk for kind in appointment_types]
+    weekly, changes = sql.hours(type_ids, practitioner_id, first_day, last_day)
     windows: dict[tuple[int, int], list[Window]] = defaultdict(list)
-    for type_id, who, weekday, opens, closes in sql.weekly_hours(type_ids, practitioner_id):
+    for type_id, who, weekday, opens, closes in weekly:
         windows[type_id, who].append(Window(weekday, opens, closes))
     # An override with no hours is a day off: an empty list for the day.
     overrides: dict[tuple[int, int], dict[date, list[tuple[time, time]]]] = defaultdict(dict)
-    for type_id, who, day, change_opens, change_closes in sql.date_changes(
-        type_ids, practitioner_id, first_day, last_day
-    ):
+    for type_id, who, day, change_opens, change_closes in changes:
         spans = overrides[type_id, who].setdefault(day, [])
         if change_opens is not None and change_closes is not None:
             spans.append((change_opens, change_closes))

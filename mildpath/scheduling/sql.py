@@ -70,18 +70,18 @@ def appointment_type_at(location_slug: str, kind: str) -> AppointmentType | None
 
 def _eligible_hours(
     table: str,
-    columns: str,
+    picked: str,
     type_ids: Sequence[int],
     practitioner_id: int | None,
     where: str = "",
     params: Sequence[Any] = (),
-) -> list[tuple[Any, ...]]:
-    """Rows of an hours table (``h``) with the appointment type each row serves: its
-    practitioner is active and eligible for the type, at the type's location."""
+) -> tuple[str, list[Any]]:
+    """A SELECT of an hours table's rows (``h``) with the appointment type each serves:
+    its practitioner is active and eligible for the type, at the type's location."""
     only = " AND h.practitioner_id = %s" if practitioner_id is not None else ""
-    return _rows(
+    return (
         # Only fixed table names and placeholders are formatted in: S608 does not apply.
-        f"SELECT e.appointmenttype_id, h.practitioner_id, {columns} FROM {table} h"  # noqa: S608
+        f"SELECT e.appointmenttype_id, h.practitioner_id, {picked} FROM {table} h"  # noqa: S608
         " JOIN scheduling_appointmenttype t ON t.location_id = h.location_id"
         " JOIN scheduling_appointmenttype_practitioners e"
         "   ON e.appointmenttype_id = t.id AND e.practitioner_id = h.practitioner_id"
@@ -91,47 +91,52 @@ def _eligible_hours(
     )
 
 
-def weekly_hours(
-    type_ids: Sequence[int], practitioner_id: int | None
-) -> list[tuple[int, int, int, time, time]]:
-    """(appointment type, practitioner, weekday, opens, closes) for every active
-    practitioner eligible for each type, at the type's location."""
-    if not type_ids:
-        return []
-    rows = _eligible_hours(
-        "scheduling_workinghours", 'h.weekday, h.start, h."end"', type_ids, practitioner_id
-    )
-    return [(kind, who, day, _time(opens), _time(closes)) for kind, who, day, opens, closes in rows]
+WeeklyHours = tuple[int, int, int, time, time]
+DateChange = tuple[int, int, date, time | None, time | None]
 
 
-def date_changes(
+def hours(
     type_ids: Sequence[int], practitioner_id: int | None, first_day: date, last_day: date
-) -> list[tuple[int, int, date, time | None, time | None]]:
-    """(appointment type, practitioner, date, opens, closes) for the schedule overrides
-    of eligible, active practitioners at each type's location; no hours means a day off."""
+) -> tuple[list[WeeklyHours], list[DateChange]]:
+    """For every active practitioner eligible for each type, at the type's location:
+    their weekly hours, as (appointment type, practitioner, weekday, opens, closes), and
+    their date changes from ``first_day`` to ``last_day``, as (appointment type,
+    practitioner, date, opens, closes), where no hours means a day off. One statement:
+    a booking asks this every time."""
     if not type_ids:
-        return []
-    rows = _eligible_hours(
+        return [], []
+    weekly, weekly_params = _eligible_hours(
+        "scheduling_workinghours",
+        'h.weekday, NULL, h.start, h."end"',
+        type_ids,
+        practitioner_id,
+    )
+    changes, changes_params = _eligible_hours(
         "scheduling_scheduleoverride",
-        'h.date, h.start, h."end"',
+        'NULL, h.date, h.start, h."end"',
         type_ids,
         practitioner_id,
         where=" AND h.date >= %s AND h.date <= %s",
-        params=[
-            _day(first_day),
-            _day(last_day),
-        ],
+        params=[_day(first_day), _day(last_day)],
     )
-    return [
-        (
-            kind,
-            who,
-            _date(day),
-            None if opens is None else _time(opens),
-            None if closes is None else _time(closes),
-        )
-        for kind, who, day, opens, closes in rows
-    ]
+    found_weekly: list[WeeklyHours] = []
+    found_changes: list[DateChange] = []
+    for kind, who, weekday, day, opens, closes in _rows(
+        f"{weekly} UNION ALL {changes}", [*weekly_params, *changes_params]
+    ):
+        if weekday is not None:
+            found_weekly.append((kind, who, weekday, _time(opens), _time(closes)))
+        else:
+            found_changes.append(
+                (
+                    kind,
+                    who,
+                    _date(day),
+                    None if opens is None else _time(opens),
+                    None if closes is None else _time(closes),
+                )
+            )
+    return found_weekly, found_changes
 
 
 def clashes(

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from mildpath.patients.models import Patient
 from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.models import Appointment
+from mildpath.practice.models import Location
+from mildpath.scheduling.models import Appointment, ScheduleOverride
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-11-24T17:00:00+00:00"
@@ -17,6 +19,10 @@ NOW = "2026-11-24T17:00:00+00:00"
 @pytest.fixture
 def schedule(demo_practice):
     demo_schedule_load()
+
+
+def at_local(day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, tzinfo=ZoneInfo("America/Los_Angeles"))
 
 
 def _slots(client, **params):
@@ -61,7 +67,7 @@ def test_without_a_location_slots_come_from_every_location_earliest_first(
 ):
     one_day = {"date_from": "2026-12-01", "date_to": "2026-12-01"}
     # Three locations cost no more queries than one: each kind of read is one query.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         everywhere = _slots(client, location="", **one_day).json()
     assert everywhere["location"] is None
     assert len({slot["location"] for slot in everywhere["slots"]}) >= 2
@@ -89,6 +95,37 @@ def test_slots_on_the_spring_forward_week_keep_local_opening_times(client, sched
     after = _slots(client, date_from="2026-03-10", date_to="2026-03-10").json()["slots"]
     assert before[0]["local_start"].startswith("2026-03-06T08:00:00-08:00")
     assert after[0]["local_start"].startswith("2026-03-10T08:00:00-07:00")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_date_changes_take_a_day_off_shorten_a_day_and_add_a_saturday(client, schedule):
+    pasadena = Location.objects.get(slug="pasadena")
+    doctors = {slot["practitioner"] for slot in _slots(client).json()["slots"]}
+    assert doctors, "Pasadena has someone on Tuesday 1 December"
+    # Everyone there on Tuesdays: the 1st off, the 8th only 9 to 11, Saturday the 5th 10 to 12.
+    changes = [(1, None, None), (8, time(9), time(11)), (5, time(10), time(12))]
+    ScheduleOverride.objects.bulk_create(
+        ScheduleOverride(
+            practitioner_id=pk, location=pasadena, date=date(2026, 12, day), start=opens, end=closes
+        )
+        for pk in doctors
+        for day, opens, closes in changes
+    )
+
+    def local_times(day: str) -> list[str]:
+        found = _slots(client, date_from=day, date_to=day).json()["slots"]
+        return sorted(
+            {slot["local_start"][11:16] for slot in found if slot["practitioner"] in doctors}
+        )
+
+    assert local_times("2026-12-01") == []
+    assert local_times("2026-12-08") == ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"]
+    assert local_times("2026-12-05") == ["10:00", "10:15", "10:30", "10:45", "11:00", "11:15"]
+    # A booking checks the same hours: the Saturday clinic books, the day off does not.
+    saturday = _slots(client, date_from="2026-12-05", date_to="2026-12-05").json()["slots"]
+    assert _book(client, saturday[0]["start"]).status_code == 201
+    day_off = at_local(date(2026, 12, 1), time(9))
+    assert _book(client, day_off.isoformat()).json()["error"] == "slot_taken"
 
 
 @time_machine.travel(NOW, tick=False)
