@@ -194,7 +194,13 @@ DATABASES = {
         conn_max_age=0 if PROFILE == "test" else 60,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if SQLITE:
+    # Django's backend, remembering its placeholder rewrite (mildpath/core/sqlite).
+    # Tests get SQLite's in-memory database, Django's default, said outright: tools
+    # that know Django's SQLite by its engine's name (pytest-django) do not know this.
+    DATABASES["default"]["ENGINE"] = "mildpath.core.sqlite"
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
     # when a transaction starts, so check-then-insert sections cannot interleave.
     DATABASES["default"]["OPTIONS"] = {
@@ -207,7 +213,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # to prove that the race it prevents is real. On SQLite the lock is the IMMEDIATE
 # transaction, so turning it off means plain deferred transactions.
 MILDPATH_BOOKING_LOCK = PROFILE != "test" or os.environ.get("MILDPATH_TEST_BOOKING_LOCK") != "off"
-if not MILDPATH_BOOKING_LOCK and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if not MILDPATH_BOOKING_LOCK and SQLITE:
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "DEFERRED"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -20,3 +20,33 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(settings):
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
+
+
+@pytest.mark.django_db
+def test_statements_reach_sqlite_as_djangos_own_backend_writes_them():
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL takes %s as it is
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper as Djangos
+
+    with connection.cursor() as cursor:
+        assert type(cursor.cursor).__module__ == "mildpath.core.sqlite.base"
+        for statement, params in [
+            ("SELECT %s || 'x%%'", ["a"]),
+            ("SELECT %s || 'x%%'", ["b"]),  # the same text again, now remembered
+            ("SELECT %(first)s || %(second)s", {"first": "c", "second": "d"}),
+        ]:
+            cursor.execute(statement, params)
+            assert (
+                cursor.fetchone()
+                == connection.connection.execute(
+                    Djangos.convert_query(
+                        None,
+                        statement,
+                        param_names=list(params) if isinstance(params, dict) else None,
+                    ),
+                    params,
+                ).fetchone()
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s || '%%'", ["50"])
+        assert cursor.fetchone() == ("50%",)

@@ -1,0 +1,2 @@
+"""Django's SQLite backend with placeholders rewritten once per statement text: see
+``base``."""
