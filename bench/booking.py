@@ -183,6 +183,11 @@ def slot_search_ratio(first_day: date, *, everywhere: bool) -> tuple[float, floa
     return search_time, floor, ratio, pairs
 
 
+def _address(n: int) -> str:
+    """The ``n``th client's address, as the practice's proxy would forward it."""
+    return f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -266,13 +271,18 @@ def throughput_ratio(
             request = urllib.request.Request(  # noqa: S310
                 f"{base}/api/v1/appointments", data=body, method="POST",
                 headers={"Content-Type": "application/json",
-                         "X-Forwarded-For": f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"},
+                         "X-Forwarded-For": _address(n)},
             )  # fmt: skip
             with urllib.request.urlopen(request) as response:  # noqa: S310
                 return int(response.status)
 
-        def bare(_: int) -> int:
-            with urllib.request.urlopen(f"{base}/healthz") as response:  # noqa: S310
+        def bare(n: int) -> int:
+            # Through the same proxy as the bookings, so with the same forwarded header
+            # for the server to read.
+            request = urllib.request.Request(  # noqa: S310
+                f"{base}/healthz", headers={"X-Forwarded-For": _address(n)}
+            )
+            with urllib.request.urlopen(request) as response:  # noqa: S310
                 return int(response.status)
 
         def rate(work: Any, first: int, count: int) -> float:
