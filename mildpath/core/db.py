@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import NOT_PROVIDED
 
 M = TypeVar("M", bound=models.Model)
 Converters = list[tuple[int, Any, list[Callable[..., Any]]]]
@@ -72,29 +73,47 @@ def instance(model: type[M], row: Sequence[Any]) -> M:
 @cache
 def _writing(model: type[models.Model], vendor: str) -> tuple[list[models.Field], str]:
     """The fields written and the INSERT for ``model`` (per database: ``vendor`` keys
-    the cache)."""
-    quote = database().ops.quote_name
+    the cache). Only the plain models ``insert`` is for: one table, an automatic id,
+    no values the database computes."""
+    db = database()
     meta = model._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    if meta.proxy or meta.parents or meta.pk is not meta.auto_field:
+        raise TypeError(f"{meta.label} is not a one-table model with an automatic id: use save()")
+    fields = [field for field in meta.local_concrete_fields if not field.primary_key]
+    if any(field.generated or field.db_default is not NOT_PROVIDED for field in fields):
+        raise TypeError(f"{meta.label} has fields the database computes: use save()")
+    quote = db.ops.quote_name
     names = ", ".join(quote(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
-    return fields, (
-        # Only names from the model's own metadata, quoted, are formatted in.
-        f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
-        f" RETURNING {quote(meta.pk.column)}"
+    returning = (
+        f" RETURNING {quote(meta.pk.column)}" if db.features.can_return_columns_from_insert else ""
     )
+    # Only names from the model's own metadata, quoted, are formatted in.
+    statement = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    return fields, statement + returning
 
 
 def insert(obj: M) -> M:
-    """Write ``obj``, a new instance of a model with an automatic id, and give it its id."""
+    """Write ``obj``, a new instance of a model with an automatic id, and give it its id.
+
+    Like ``save()``, it refuses an unsaved related object, and a failure inside
+    ``transaction.atomic`` marks the block for rollback, so nothing before it in the
+    block can commit without it."""
     if not obj._state.adding or obj.pk is not None:
         raise ValueError(f"{obj!r} is already saved; insert writes new rows only")
+    # save()'s own check, so an unsaved related object is an error, not a NULL.
+    obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
     db = database()
     fields, statement = _writing(type(obj), db.vendor)
     values = [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
-    with db.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(db.alias), db.cursor() as cursor:
         cursor.execute(statement, values)
-        (obj.pk,) = cursor.fetchone()
+        if db.features.can_return_columns_from_insert:
+            (obj.pk,) = cursor.fetchone()
+        else:
+            obj.pk = db.ops.last_insert_id(
+                cursor, type(obj)._meta.db_table, type(obj)._meta.pk.column
+            )
     obj._state.adding = False
     obj._state.db = db.alias
     return obj

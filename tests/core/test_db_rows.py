@@ -70,3 +70,26 @@ def test_a_row_read_by_hand_is_the_instance_the_orm_builds():
     assert isinstance(by_hand.date_of_birth, date)
     assert by_hand.created_at == AT
     assert not by_hand._state.adding
+
+
+def test_a_failed_insert_takes_the_whole_transaction_down_with_it():
+    from django.db import IntegrityError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    with pytest.raises(TransactionManagementError), transaction.atomic():
+        insert(Patient(given_name="Ana", family_name="Ruiz", date_of_birth=date(1950, 1, 2),
+                       phone="+16265550101", created_at=AT))  # fmt: skip
+        try:
+            insert(Patient(given_name="Bea", family_name="Soto", date_of_birth=None,
+                           phone="+16265550102", created_at=AT))  # fmt: skip
+        except IntegrityError:
+            pass  # a caller that carries on after the failure...
+        Patient.objects.count()  # ...is stopped at its next statement, not half-committed
+    assert Patient.objects.count() == 0
+
+
+def test_an_unsaved_related_row_is_refused_not_written_as_nothing(django_user_model):
+    unsaved = django_user_model(username="not-yet")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert(AuditEvent(at=AT, actor=unsaved, action="create"))
+    assert not AuditEvent.objects.filter(actor_label="", action="create", at=AT).exists()
