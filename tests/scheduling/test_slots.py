@@ -236,21 +236,29 @@ def test_many_practitioners_at_once_match_the_rules_read_one_by_one(
 @settings(max_examples=60, deadline=None)
 @given(
     hours=st.dictionaries(st.integers(1, 5), practitioner_hours, min_size=1, max_size=4),
-    quarter=st.integers(0, 6 * 96),
+    quarter=st.integers(0, 6 * 96 - 8),  # up to the last hours of the 10th, local time
     minute=st.sampled_from([0, 0, 0, 7]),
     notice_hours=st.integers(0, 60),
+    horizon_hours=st.integers(24, 6 * 24),
 )
 def test_a_booking_asks_who_may_start_and_gets_what_the_search_offers(
-    hours, quarter, minute, notice_hours
+    hours, quarter, minute, notice_hours, horizon_hours
 ):
     """The check a booking makes for one time agrees with the slot search (the rules
-    read one by one), across the spring-forward change; an off-grid time suits no one."""
+    read one by one), across the spring-forward change, inside notice and horizon; an
+    off-grid time suits no one."""
     first_day, last_day = date(2026, 3, 5), date(2026, 3, 10)
     origin = at(first_day, time(0))
     start = origin + timedelta(minutes=15 * quarter + minute)
+    assert start.astimezone(LA).date() <= last_day
     not_before = origin + timedelta(hours=notice_hours)
-    offered = dict(_reference(hours, {}, first_day, last_day, CONSULT, not_before))
+    not_after = origin + timedelta(hours=horizon_hours)
+    offered = {
+        when: who
+        for when, who in _reference(hours, {}, first_day, last_day, CONSULT, not_before)
+        if when <= not_after
+    }
     found = who_may_start(
-        tz=LA, hours=hours, at=start, rules=CONSULT, not_before=not_before, not_after=LATE
+        tz=LA, hours=hours, at=start, rules=CONSULT, not_before=not_before, not_after=not_after
     )
     assert found == offered.get(start, ())
