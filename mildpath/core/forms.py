@@ -67,6 +67,10 @@ class _SharedFields(dict[str, forms.Field]):
 
 class _SharedFieldsMetaclass(DeclarativeFieldsMetaclass):
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        if "__init__" in attrs and name != "SharedFieldsForm":
+            # __init__ is where forms change their fields per request: shared, such a
+            # change would reach every other request.
+            raise TypeError(f"{name}: a SharedFieldsForm must not define __init__")
         new_class: Any = super().__new__(mcs, name, bases, attrs)
         new_class.base_fields = _SharedFields(new_class.base_fields)
         return new_class

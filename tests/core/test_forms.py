@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django import forms
 
 from mildpath.core.forms import PhoneField, SharedFieldsForm
@@ -30,3 +31,14 @@ def test_changing_one_forms_field_list_leaves_the_others_alone():
     assert "language" in second.fields
     assert "language" in CallBack({}).fields
     assert set(first.fields) == {"name", "phone"}
+
+
+def test_a_shared_fields_form_cannot_change_its_fields_per_request():
+    with pytest.raises(TypeError, match="must not define __init__"):
+
+        class Tweaked(SharedFieldsForm):
+            name = forms.CharField()
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["name"].required = False
