@@ -19,14 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import NOT_PROVIDED
 
 M = TypeVar("M", bound=models.Model)
-Converters = list[tuple[int, Any, list[Callable[..., Any]]]]
+
+
+class _Reading(NamedTuple):
+    columns: str  # table."column", ... for every concrete field
+    names: list[str]  # their attribute names, in the same order
+    converters: list[tuple[int, Any, list[Callable[..., Any]]]]  # index, column, functions
 
 
 def database() -> BaseDatabaseWrapper:
@@ -35,39 +40,42 @@ def database() -> BaseDatabaseWrapper:
 
 
 @cache
-def _reading(model: type[models.Model], vendor: str) -> tuple[str, Converters]:
-    """The columns to select for a whole ``model`` row, and the converters the ORM
-    would apply to each value read (per database: ``vendor`` keys the cache)."""
+def _reading(model: type[models.Model], vendor: str) -> _Reading:
+    """How to read a whole ``model`` row: the columns, the attribute names, and the
+    converters the ORM would apply to each value (per database: ``vendor`` keys the
+    cache)."""
     db = database()
     table = model._meta.db_table
     fields = model._meta.concrete_fields
-    selected = ", ".join(f"{table}.{db.ops.quote_name(field.column)}" for field in fields)
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(table)
         found = [*db.ops.get_db_converters(column), *column.get_db_converters(db)]
         if found:
             converters.append((index, column, found))
-    return selected, converters
+    return _Reading(
+        columns=", ".join(f"{table}.{db.ops.quote_name(field.column)}" for field in fields),
+        names=[field.attname for field in fields],
+        converters=converters,
+    )
 
 
 def columns(model: type[models.Model]) -> str:
     """``table."column", ...`` for every column of ``model``, in the order ``instance``
     reads them."""
-    return _reading(model, database().vendor)[0]
+    return _reading(model, database().vendor).columns
 
 
 def instance(model: type[M], row: Sequence[Any]) -> M:
     """A model instance from the values of ``columns(model)``, converted as the ORM
     converts them."""
     db = database()
-    _, converters = _reading(model, db.vendor)
+    reading = _reading(model, db.vendor)
     values = list(row)
-    for index, column, functions in converters:
+    for index, column, functions in reading.converters:
         for function in functions:
             values[index] = function(values[index], column, db)
-    names = [field.attname for field in model._meta.concrete_fields]
-    return model.from_db(db.alias, names, values)
+    return model.from_db(db.alias, reading.names, values)
 
 
 @cache

@@ -67,7 +67,7 @@ class _SharedFields(dict[str, forms.Field]):
 
 class _SharedFieldsMetaclass(DeclarativeFieldsMetaclass):
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
-        if "__init__" in attrs and name != "SharedFieldsForm":
+        if "__init__" in attrs:
             # __init__ is where forms change their fields per request: shared, such a
             # change would reach every other request.
             raise TypeError(f"{name}: a SharedFieldsForm must not define __init__")
