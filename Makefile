@@ -30,8 +30,8 @@ run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	@echo "mildpath is starting at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
-	@# The task worker sends confirmations and reminders; it stops with the server.
-	$(PY) manage.py db_worker --interval 5 & worker=$$!; \
+	@# The worker sends confirmations and reminders; it stops with the server.
+	$(PY) manage.py worker --interval 5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -48,6 +48,7 @@ test: lint typecheck pytest-sqlite pytest-postgres
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(DEV_STAMP)
 	$(VENV)/bin/mypy

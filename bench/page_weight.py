@@ -81,7 +81,7 @@ def main() -> None:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    from mildpath.practice.demo import demo_practice_load, demo_schedule_load
+    from mildpath.demo.loader import demo_practice_load, demo_schedule_load
 
     demo_practice_load()
     demo_schedule_load()

@@ -85,8 +85,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "django_tasks",
-    "django_tasks_db",
     "mildpath.core",
     "mildpath.audit",
     "mildpath.practice",
@@ -94,6 +92,7 @@ INSTALLED_APPS = [
     "mildpath.patients",
     "mildpath.site",
     "mildpath.scheduling",
+    "mildpath.demo",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +106,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "mildpath.accounts.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mildpath.core.errors.BusyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -116,7 +116,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:sign_in"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "staff_home"
 
 # Sign-in lockout (django-axes): a user name is locked after repeated failures from one
 # address, so one person's typos never lock out everyone behind the same proxy.
@@ -139,8 +139,10 @@ SESSION_COOKIE_AGE = MILDPATH_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 
-# Background work: the database-backed task queue; `manage.py db_worker` runs it.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker (`manage.py worker`) sends the outbox's messages. A message still being
+# sent this many seconds after a worker claimed it belongs to a worker that died, and
+# is claimed again.
+MILDPATH_OUTBOX_CLAIM_TIMEOUT = int(os.environ.get("MILDPATH_OUTBOX_CLAIM_TIMEOUT", "600"))
 # Reminders, in hours before the appointment; cancellations accepted up to this many
 # hours before; where links in messages point.
 MILDPATH_REMINDER_HOURS = [
@@ -164,7 +166,6 @@ MILDPATH_SMS_FILE_PATH = VAR_DIR / "sms"
 # Call-back requests and online bookings one address may make in an hour.
 MILDPATH_PUBLIC_CREATIONS_PER_HOUR = int(os.environ.get("MILDPATH_PUBLIC_CREATIONS_PER_HOUR", "10"))
 
-MILDPATH_AUDIT_RETENTION_YEARS = int(os.environ.get("MILDPATH_AUDIT_RETENTION_YEARS", "6"))
 OTP_TOTP_ISSUER = os.environ.get("MILDPATH_OTP_ISSUER", "mildpath")
 
 ROOT_URLCONF = "mildpath.urls"
@@ -196,11 +197,6 @@ DATABASES = {
 }
 SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 if SQLITE:
-    # Django's backend, remembering its placeholder rewrite (mildpath/core/sqlite).
-    # Tests get SQLite's in-memory database, Django's default, said outright: tools
-    # that know Django's SQLite by its engine's name (pytest-django) do not know this.
-    DATABASES["default"]["ENGINE"] = "mildpath.core.sqlite"
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock
     # when a transaction starts, so check-then-insert sections cannot interleave.
     DATABASES["default"]["OPTIONS"] = {
@@ -209,9 +205,11 @@ if SQLITE:
         "timeout": 20,
     }
 
-# The booking lock (see scheduling/booking.py). Only the test profile can turn it off,
-# to prove that the race it prevents is real. On SQLite the lock is the IMMEDIATE
-# transaction, so turning it off means plain deferred transactions.
+# The booking lock (scheduling/services/locks.py). Only the test profile can turn it
+# off, to prove that the race it prevents is real. On SQLite the lock is the IMMEDIATE
+# transaction, so turning it off means plain deferred transactions. On PostgreSQL a
+# lock is waited for this long at most before the change gives up, answering 503.
+MILDPATH_LOCK_TIMEOUT_MS = int(os.environ.get("MILDPATH_LOCK_TIMEOUT_MS", "5000"))
 MILDPATH_BOOKING_LOCK = PROFILE != "test" or os.environ.get("MILDPATH_TEST_BOOKING_LOCK") != "off"
 if not MILDPATH_BOOKING_LOCK and SQLITE:
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "DEFERRED"

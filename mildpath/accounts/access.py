@@ -21,14 +21,6 @@ from mildpath.practice.models import Location
 View = Callable[..., HttpResponseBase]
 
 
-def acting_user(request: HttpRequest) -> User:
-    """The signed-in user of a request that ``staff_required`` has already let through."""
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionError("This needs a signed-in staff member.")
-    return user
-
-
 def role_of(user: Any) -> Role | None:
     profile = getattr(user, "staff_profile", None) if user.is_authenticated else None
     return Role(profile.role) if profile is not None else None
@@ -72,12 +64,23 @@ def staff_required(capability: Capability) -> Callable[[View], View]:
     return decorator
 
 
-def scoped_locations(request: HttpRequest) -> QuerySet[Location] | None:
+def scoped_locations(user: User | None) -> QuerySet[Location] | None:
     """The locations whose patients this staff member sees; None means every location
     (a practice manager, or anyone granted all locations)."""
-    profile = getattr(request.user, "staff_profile", None)
+    profile = getattr(user, "staff_profile", None) if user is not None else None
     if profile is None:
         return Location.objects.none()
-    if role_of(request.user) in ALL_LOCATIONS or profile.all_locations:
+    if role_of(user) in ALL_LOCATIONS or profile.all_locations:
         return None
     return profile.locations.all()
+
+
+def may(user: User | None, capability: Capability) -> bool:
+    """Whether this user's role holds the capability (None: nobody's)."""
+    return user is not None and can(role_of(user), capability)
+
+
+def active_locations_for(user: User | None) -> QuerySet[Location]:
+    """The active locations this staff member works at (all, for practice-wide roles)."""
+    locations = scoped_locations(user)
+    return (Location.objects.all() if locations is None else locations).filter(is_active=True)

@@ -15,7 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from mildpath.audit.services import record
+from mildpath.accounts.services import staff_sign_out
+from mildpath.audit.actor import Actor
 from mildpath.core import clock
 
 LAST_ACTIVITY = "mildpath_last_activity"
@@ -37,7 +38,7 @@ class SessionPolicyMiddleware:
             elif now - started > settings.MILDPATH_ABSOLUTE_TIMEOUT:
                 reason = "absolute"
             if reason:
-                record(action="sign_out", request=request, detail={"reason": reason})
+                staff_sign_out(actor=Actor.of(request), reason=reason, now=clock.now())
                 logout(request)
                 return redirect(f"{reverse('accounts:sign_in')}?ended={reason}")
             request.session[LAST_ACTIVITY] = now

@@ -1,66 +1,50 @@
-"""Writes of the accounts app: sign-in steps, two-step enrolment, sign-out."""
+"""Writes of the accounts app: what signing in, enrolling and signing out leave behind.
+
+The session itself (``login``, ``logout``, the verified second step) belongs to the
+request and is the view's to change; these record what happened and change the
+stored devices.
+"""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import datetime
 
-from django.contrib.auth import login, logout
 from django.contrib.auth.models import User
-from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
-from django.http import HttpRequest
-from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mildpath.accounts.middleware import LAST_ACTIVITY, SIGNED_IN_AT
+from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
-from mildpath.core import clock
 
 RECOVERY_CODE_COUNT = 10
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _start_session(request: HttpRequest, user: User) -> None:
-    login(request, user, backend=BACKEND)
-    now = clock.now().timestamp()
-    request.session[SIGNED_IN_AT] = now
-    request.session[LAST_ACTIVITY] = now
 
 
 @transaction.atomic
-def staff_sign_in(*, request: HttpRequest, user: User, device: Any | None) -> None:
-    """Finish signing in (password checked; ``device`` is the verified second step, if any)."""
-    _start_session(request, user)
-    if device is not None:
-        otp_login(request, device)
-    record(
-        action="sign_in",
-        request=request,
-        actor=user,
-        detail={"second_step": device.__class__.__name__ if device is not None else "none"},
-    )
+def staff_sign_in(*, actor: Actor, second_step: str, now: datetime) -> None:
+    """A staff member finished signing in (``second_step``: the device class, or "none")."""
+    record(action="staff.sign_in", actor=actor, now=now, detail={"second_step": second_step})
 
 
 @transaction.atomic
-def staff_sign_in_failed(*, request: HttpRequest, username: str, step: str) -> None:
-    """A wrong password or a wrong code. Both count toward the lockout."""
-    if step == "code":
-        # django-axes counts failures from this signal; a wrong password sends it
-        # from authenticate() already.
-        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+def staff_sign_in_failed(*, actor: Actor, username: str, step: str, now: datetime) -> None:
+    """A wrong password or a wrong code (both count toward the lockout)."""
     record(
-        action="sign_in_failed",
-        request=request,
-        actor_label=username[:150],
+        action="staff.sign_in_failed",
+        actor=Actor(label=username[:150], client_ip=actor.client_ip, user_agent=actor.user_agent),
+        now=now,
         detail={"step": step},
     )
 
 
 @transaction.atomic
-def staff_locked_out(*, request: HttpRequest, username: str) -> None:
-    record(action="locked_out", request=request, actor_label=username[:150])
+def staff_locked_out(*, actor: Actor, username: str, now: datetime) -> None:
+    record(
+        action="staff.locked_out",
+        actor=Actor(label=username[:150], client_ip=actor.client_ip, user_agent=actor.user_agent),
+        now=now,
+    )
 
 
 def totp_device_pending(*, user: User) -> TOTPDevice:
@@ -72,11 +56,12 @@ def totp_device_pending(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def mfa_enrol(*, request: HttpRequest, user: User, device: TOTPDevice) -> list[str]:
-    """Confirm the authenticator, issue fresh recovery codes, and mark the session verified.
+def mfa_enrol(*, actor: Actor, device: TOTPDevice, now: datetime) -> list[str]:
+    """Confirm the authenticator and issue fresh recovery codes.
 
     Returns the recovery codes: they are shown once and never again.
     """
+    user = device.user
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -84,12 +69,11 @@ def mfa_enrol(*, request: HttpRequest, user: User, device: TOTPDevice) -> list[s
     static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
-    otp_login(request, device)
-    record(action="mfa_enrolled", request=request, actor=user)
+    record(action="staff.mfa_enrol", actor=actor, now=now)
     return codes
 
 
 @transaction.atomic
-def staff_sign_out(*, request: HttpRequest) -> None:
-    record(action="sign_out", request=request, detail={"reason": "user"})
-    logout(request)
+def staff_sign_out(*, actor: Actor, reason: str, now: datetime) -> None:
+    """Signed out by the user, or by the session policy (``reason``: idle, absolute)."""
+    record(action="staff.sign_out", actor=actor, now=now, detail={"reason": reason})

@@ -5,7 +5,6 @@ from mildpath.accounts import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.verify, name="verify"),
     path("sign-out/", views.sign_out, name="sign_out"),

@@ -8,27 +8,45 @@ from base64 import b32encode
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.models import User
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 
 from mildpath.accounts import services
-from mildpath.accounts.access import staff_required
 from mildpath.accounts.forms import CodeForm, EnrolForm, SignInForm
-from mildpath.accounts.queries import dashboard_for
-from mildpath.accounts.roles import Capability
+from mildpath.accounts.middleware import LAST_ACTIVITY, SIGNED_IN_AT
+from mildpath.audit.actor import Actor
 from mildpath.core import clock
 
 PENDING_USER = "mildpath_pending_user"
 PENDING_AT = "mildpath_pending_at"
 PENDING_NEXT = "mildpath_pending_next"
 PENDING_SECONDS = 300
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _start_session(request: HttpRequest, user: User, device: object | None) -> None:
+    """Sign the user in on this request, verified by ``device`` if they used one, and
+    record it."""
+    login(request, user, backend=BACKEND)
+    if device is not None:
+        otp_login(request, device)
+    now = clock.now()
+    request.session[SIGNED_IN_AT] = now.timestamp()
+    request.session[LAST_ACTIVITY] = now.timestamp()
+    services.staff_sign_in(
+        actor=Actor.of(request),
+        second_step=device.__class__.__name__ if device is not None else "none",
+        now=now,
+    )
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -36,7 +54,7 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return reverse("accounts:home")
+    return reverse("staff_home")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -47,10 +65,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"]
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            services.staff_locked_out(request=request, username=username)
+            services.staff_locked_out(actor=Actor.of(request), username=username, now=clock.now())
             return locked_out_page(request)
         if user is None:
-            services.staff_sign_in_failed(request=request, username=username, step="password")
+            services.staff_sign_in_failed(
+                actor=Actor.of(request), username=username, step="password", now=clock.now()
+            )
             form.add_error(None, _("That user name and password do not match. Please try again."))
         elif user_has_device(user):
             request.session[PENDING_USER] = user.pk
@@ -58,7 +78,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request.session[PENDING_NEXT] = next_url
             return redirect("accounts:verify")
         else:
-            services.staff_sign_in(request=request, user=user, device=None)
+            _start_session(request, user, None)
             return redirect(next_url)
     ended = request.GET.get("ended")
     return render(
@@ -83,22 +103,29 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         credentials = {"username": user.get_username()}
         if AxesProxyHandler.is_locked(request, credentials):
-            services.staff_locked_out(request=request, username=user.get_username())
+            services.staff_locked_out(
+                actor=Actor.of(request), username=user.get_username(), now=clock.now()
+            )
             return locked_out_page(request)
         device = match_token(user, form.cleaned_data["code"])
         if device is None:
+            # django-axes counts failures from this signal; a wrong password sends it
+            # from authenticate() already.
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
             services.staff_sign_in_failed(
-                request=request, username=user.get_username(), step="code"
+                actor=Actor.of(request), username=user.get_username(), step="code", now=clock.now()
             )
             if AxesProxyHandler.is_locked(request, credentials):
-                services.staff_locked_out(request=request, username=user.get_username())
+                services.staff_locked_out(
+                    actor=Actor.of(request), username=user.get_username(), now=clock.now()
+                )
                 return locked_out_page(request)
             form.add_error("code", _("That code did not work. Check the app and try again."))
         else:
-            next_url = request.session.get(PENDING_NEXT) or reverse("accounts:home")
+            next_url = request.session.get(PENDING_NEXT) or reverse("staff_home")
             for key in (PENDING_USER, PENDING_AT, PENDING_NEXT):
                 request.session.pop(key, None)
-            services.staff_sign_in(request=request, user=user, device=device)
+            _start_session(request, user, device)
             return redirect(next_url)
     return render(request, "accounts/verify.html", {"form": form})
 
@@ -120,7 +147,8 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
-            codes = services.mfa_enrol(request=request, user=user, device=device)
+            codes = services.mfa_enrol(actor=Actor.of(request), device=device, now=clock.now())
+            otp_login(request, device)
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
         form.add_error("code", _("That code did not match. Wait for a new code and try again."))
     qr = segno.make(device.config_url, error="m")
@@ -142,7 +170,8 @@ def _grouped(secret: str) -> str:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.staff_sign_out(request=request)
+        services.staff_sign_out(actor=Actor.of(request), reason="user", now=clock.now())
+        logout(request)
     return redirect(f"{reverse('accounts:sign_in')}?ended=signed_out")
 
 
@@ -152,9 +181,3 @@ def session_extend(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"signed_in": False}, status=401)
     return JsonResponse({"signed_in": True})
-
-
-@staff_required(Capability.STAFF_HOME)
-@require_http_methods(["GET", "HEAD"])
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "staff/home.html", {"dashboard": dashboard_for(request)})

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.audit.models import AuditEvent
+from mildpath.audit.actions import ACTIONS
 
 
 class AuditFilterForm(forms.Form):
@@ -13,7 +13,7 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
-        choices=[("", _("Any action")), *AuditEvent.Action.choices],
+        choices=[("", _("Any action")), *ACTIONS.items()],
     )
     patient_id = forms.IntegerField(label=_("Patient number"), required=False, min_value=1)
     date_from = forms.DateField(

@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mildpath.audit.actions import action_label
+
 
 class AuditImmutable(Exception):
     pass
@@ -26,22 +28,6 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    class Action(models.TextChoices):
-        READ = "read", _("Read")
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Update")
-        EXPORT = "export", _("Export")
-        SIGN_IN = "sign_in", _("Sign-in")
-        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
-        SIGN_OUT = "sign_out", _("Sign-out")
-        LOCKED_OUT = "locked_out", _("Locked out")
-        MFA_ENROLLED = "mfa_enrolled", _("Two-step sign-in set up")
-        BREAK_GLASS = "break_glass", _("Emergency access")
-        LINK_ISSUED = "link_issued", _("Patient link issued")
-        LINK_OPENED = "link_opened", _("Patient link opened")
-        LINK_REJECTED = "link_rejected", _("Patient link refused")
-        LINK_REVOKED = "link_revoked", _("Patient link revoked")
-
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         "auth.User",
@@ -53,7 +39,8 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(_("user name"), max_length=150, blank=True)
     role = models.CharField(_("role"), max_length=20, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    # Namespaced, ``appointment.cancel``: see ``mildpath.audit.actions``.
+    action = models.CharField(_("action"), max_length=20, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     patient_id = models.BigIntegerField(_("patient id"), null=True, blank=True, db_index=True)
@@ -80,3 +67,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditImmutable("Audit events are never deleted.")
+
+    def get_action_display(self) -> str:
+        return action_label(self.action)

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -31,25 +30,12 @@ def audit_events(filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     return events.order_by("-at", "-id")
 
 
-def retention_cutoff(now: datetime) -> datetime:
-    """Events older than this may leave the trail (by a database administrator)."""
-    return now - timedelta(days=365 * settings.MILDPATH_AUDIT_RETENTION_YEARS + 2)
-
-
-def creations_from_address(*, ip: str, object_type: str, since: datetime, limit: int) -> int:
-    """How many ``object_type`` records this client address created since ``since``, up
-    to ``limit``: the public forms' flood guard, read from the audit trail every creation
-    writes anyway. Counting stops at the limit, so a flood costs no more to refuse than a
-    patient costs to let through."""
+def actions_from_address(*, ip: str, actions: Iterable[str], since: datetime, limit: int) -> int:
+    """How many of these actions this client address took since ``since``, up to
+    ``limit``: the public forms' flood guard and the link throttle, read from the audit
+    trail those actions write anyway. Counting stops at the limit, so a flood costs no
+    more to refuse than a patient costs to let through."""
     if not ip:
         return 0
-    # Every public booking asks this first; written out, it costs a tenth of what the
-    # ORM takes to build it (bench/booking.py).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM audit_auditevent WHERE client_ip = %s"
-            " AND at >= %s AND action = 'create' AND object_type = %s LIMIT %s) AS recent",
-            [ip, connection.ops.adapt_datetimefield_value(since), object_type, limit],
-        )
-        (count,) = cursor.fetchone()
-    return int(count)
+    recent = AuditEvent.objects.filter(client_ip=ip, at__gte=since, action__in=list(actions))
+    return len(recent.values_list("id", flat=True)[:limit])

@@ -3,11 +3,11 @@ way on the public site, in the staff pages and in the API."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from django import forms
-from django.forms.forms import DeclarativeFieldsMetaclass
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core import clock
@@ -57,31 +57,23 @@ class BirthDateField(forms.DateField):
         return born
 
 
-class _SharedFields(dict[str, forms.Field]):
-    """A form class's fields that its instances share: "deep-copying" them copies only
-    the mapping, not the fields."""
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
-        return dict(self)
+# A letter first, then letters, spaces, dots, hyphens and apostrophes: "Mary-Jo O'Neil",
+# "José Núñez", "李". The one rule for names everywhere: public pages, staff, the API.
+NAME_RULE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’-])*$")
+NAME_MESSAGE = _("Use letters for your name; spaces, hyphens and apostrophes are fine.")
 
 
-class _SharedFieldsMetaclass(DeclarativeFieldsMetaclass):
-    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
-        if "__init__" in attrs:
-            # __init__ is where forms change their fields per request: shared, such a
-            # change would reach every other request.
-            raise TypeError(f"{name}: a SharedFieldsForm must not define __init__")
-        new_class: Any = super().__new__(mcs, name, bases, attrs)
-        new_class.base_fields = _SharedFields(new_class.base_fields)
-        return new_class
+def clean_person_name(value: str) -> str:
+    """A person's name with its spaces tidied, or ValidationError naming the rule."""
+    name = " ".join(value.split())
+    if not NAME_RULE.match(name):
+        raise forms.ValidationError(NAME_MESSAGE, code="name")
+    return name
 
 
-class SharedFieldsForm(forms.BaseForm, metaclass=_SharedFieldsMetaclass):
-    """A form for machine input, validated and never rendered, whose fields nothing
-    changes per request (no widget tweaked, no choices set in ``__init__``).
+class PersonNameField(forms.CharField):
+    """A person's name (or part of one), judged by ``NAME_RULE``."""
 
-    Django deep-copies every field of every form it builds, so that one request's
-    changes to a field cannot leak into the next; for the JSON API's booking forms that
-    copy was 40% of validating a booking (bench/booking.py). Fields hold no state of
-    their own while cleaning, so these instances share the class's fields instead.
-    """
+    def clean(self, value: Any) -> str:
+        raw = str(super().clean(value))
+        return clean_person_name(raw) if raw else raw

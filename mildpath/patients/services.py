@@ -1,4 +1,9 @@
-"""Every write of patient data: atomic, audited, taking the acting request."""
+"""Every write of patient data: atomic, audited, taking the actor and the time.
+
+Patients and their links are created here and nowhere else: booking finds or adds its
+patient through ``patient_for_booking`` and its messages' links through
+``patient_link_issue``.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.http import HttpRequest
 
-from mildpath.accounts.access import acting_user
-from mildpath.audit.models import AuditEvent
+from mildpath.audit.actor import Actor
+from mildpath.audit.queries import actions_from_address
 from mildpath.audit.services import record
-from mildpath.core.net import client_ip
 from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink
 from mildpath.patients.tokens import make_token, read_token
 from mildpath.practice.models import Location
@@ -21,6 +24,7 @@ LINK_LIFETIME = {
     PatientLink.Purpose.MANAGE_APPOINTMENT: timedelta(days=30),
     PatientLink.Purpose.QUESTIONNAIRE: timedelta(days=14),
     PatientLink.Purpose.PROGRESS: timedelta(days=90),
+    PatientLink.Purpose.EARLIER_TIME: timedelta(hours=12),
 }
 SINGLE_USE = {PatientLink.Purpose.QUESTIONNAIRE}
 # A browser that presents this many bad links in the window is refused for a while.
@@ -28,10 +32,22 @@ LINK_FAILURES_ALLOWED = 10
 LINK_FAILURE_WINDOW = timedelta(minutes=15)
 
 
+@dataclass(frozen=True)
+class PatientDetails:
+    """Who a booking is for, as the person (or the front desk) gave it."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    phone: str
+    email: str
+    preferred_language: str
+
+
 @transaction.atomic
 def patient_create(
     *,
-    request: HttpRequest,
+    actor: Actor,
     given_name: str,
     family_name: str,
     date_of_birth: date,
@@ -51,31 +67,89 @@ def patient_create(
         created_at=now,
     )
     patient.locations.set(locations)
-    record(action="create", request=request, obj=patient, patient_id=patient.pk)
+    record(action="patient.create", actor=actor, now=now, obj=patient, patient_id=patient.pk)
     return patient
 
 
+def patient_known(*, details: PatientDetails) -> Patient | None:
+    """The patient these details name, if we know them: phone and date of birth narrow
+    it through an index, names compare case-blind. Call it under the person lock
+    (``scheduling.services.locks.person_lock``) when what follows depends on it."""
+    for candidate in Patient.objects.filter(
+        phone=details.phone, date_of_birth=details.date_of_birth
+    ).order_by("id"):
+        if (
+            candidate.given_name.casefold() == details.given_name.casefold()
+            and candidate.family_name.casefold() == details.family_name.casefold()
+        ):
+            return candidate
+    return None
+
+
+def patient_for_booking(
+    *,
+    actor: Actor,
+    details: PatientDetails,
+    known: Patient | None,
+    location: Location,
+    now: datetime,
+) -> Patient:
+    """The patient a booking is for: ``known`` (from ``patient_known``), or a new record
+    made from ``details``; either way seen at ``location`` from now on, so its front desk
+    sees them. Call inside the booking's transaction."""
+    if known is None:
+        patient = Patient.objects.create(
+            given_name=details.given_name,
+            family_name=details.family_name,
+            date_of_birth=details.date_of_birth,
+            phone=details.phone,
+            email=details.email,
+            preferred_language=details.preferred_language,
+            created_at=now,
+        )
+        patient.locations.add(location)
+        record(
+            action="patient.create",
+            actor=actor,
+            now=now,
+            obj=patient,
+            patient_id=patient.pk,
+            detail={"location": location.slug},
+        )
+        return patient
+    if not known.locations.filter(pk=location.pk).exists():
+        known.locations.add(location)
+        record(
+            action="patient.location",
+            actor=actor,
+            now=now,
+            obj=known,
+            patient_id=known.pk,
+            detail={"location": location.slug},
+        )
+    return known
+
+
 @transaction.atomic
-def break_glass_grant(
-    *, request: HttpRequest, patient_id: int, reason: str, now: datetime
-) -> BreakGlassGrant | None:
-    """Emergency access to one patient for an hour, with the reason on record."""
+def break_glass_grant(*, actor: Actor, patient_id: int, now: datetime) -> BreakGlassGrant | None:
+    """Emergency access to one patient for an hour, with the reason (``actor.reason``)
+    on record."""
     patient = Patient.objects.filter(pk=patient_id).first()
-    if patient is None:
+    if patient is None or actor.user is None:
         return None
     grant = BreakGlassGrant.objects.create(
-        user=acting_user(request),
+        user=actor.user,
         patient=patient,
-        reason=reason,
+        reason=actor.reason,
         granted_at=now,
         expires_at=now + timedelta(minutes=BREAK_GLASS_MINUTES),
     )
     record(
-        action="break_glass",
-        request=request,
+        action="emergency.grant",
+        actor=actor,
+        now=now,
         obj=grant,
         patient_id=patient.pk,
-        purpose=reason,
         detail={"minutes": BREAK_GLASS_MINUTES},
     )
     return grant
@@ -89,35 +163,54 @@ class IssuedLink:
 
 @transaction.atomic
 def patient_link_issue(
-    *, request: HttpRequest, patient: Patient, purpose: str, now: datetime
+    *,
+    actor: Actor,
+    patient: Patient,
+    purpose: str,
+    now: datetime,
+    target_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> IssuedLink:
+    """A signed link for the patient to act without a password: about ``target_id``
+    (the appointment to manage, the waiting-list entry offered), until ``expires_at``
+    (default: the purpose's usual lifetime)."""
     kind = PatientLink.Purpose(purpose)
     link = PatientLink.objects.create(
         patient=patient,
         purpose=kind,
         single_use=kind in SINGLE_USE,
+        target_id=target_id,
         created_at=now,
-        created_by=acting_user(request),
-        expires_at=now + LINK_LIFETIME[kind],
+        created_by=actor.user,
+        expires_at=expires_at or now + LINK_LIFETIME[kind],
     )
     record(
-        action="link_issued",
-        request=request,
+        action="link.issue",
+        actor=actor,
+        now=now,
         obj=link,
         patient_id=patient.pk,
-        detail={"purpose": kind.value},
+        detail={"purpose": kind.value, **({"target": target_id} if target_id else {})},
     )
     return IssuedLink(link=link, token=make_token(link.pk, kind.value))
 
 
+def patient_links_extend(*, purpose: str, target_id: int, expires_at: datetime) -> int:
+    """Links about something whose time changed (a moved appointment) keep working until
+    ``expires_at``. Call inside the transaction of that change, which records it."""
+    return PatientLink.objects.filter(
+        purpose=purpose, target_id=target_id, revoked_at__isnull=True
+    ).update(expires_at=expires_at)
+
+
 @transaction.atomic
-def patient_link_revoke(*, request: HttpRequest, link: PatientLink, now: datetime) -> None:
+def patient_link_revoke(*, actor: Actor, link: PatientLink, now: datetime) -> None:
     if link.revoked_at is not None:
         return
     link.revoked_at = now
-    link.revoked_by = acting_user(request)
+    link.revoked_by = actor.user
     link.save(update_fields=["revoked_at", "revoked_by"])
-    record(action="link_revoked", request=request, obj=link, patient_id=link.patient_id)
+    record(action="link.revoke", actor=actor, now=now, obj=link, patient_id=link.patient_id)
 
 
 @dataclass(frozen=True)
@@ -128,13 +221,14 @@ class LinkCheck:
     link: PatientLink | None = None
 
 
-def link_throttled(request: HttpRequest, now: datetime) -> bool:
-    ip = client_ip(request)
-    if not ip:
-        return False
-    recent = AuditEvent.objects.filter(
-        action="link_rejected", client_ip=ip, at__gte=now - LINK_FAILURE_WINDOW
-    ).count()
+def link_throttled(*, actor: Actor, now: datetime) -> bool:
+    """Whether this address has presented too many bad links lately."""
+    recent = actions_from_address(
+        ip=actor.client_ip,
+        actions=["link.reject"],
+        since=now - LINK_FAILURE_WINDOW,
+        limit=LINK_FAILURES_ALLOWED,
+    )
     return recent >= LINK_FAILURES_ALLOWED
 
 
@@ -158,20 +252,19 @@ def patient_link_check(*, token: str, purpose: str, now: datetime) -> LinkCheck:
 
 
 @transaction.atomic
-def patient_link_open(
-    *, request: HttpRequest, token: str, purpose: str, now: datetime
-) -> LinkCheck:
+def patient_link_open(*, actor: Actor, token: str, purpose: str, now: datetime) -> LinkCheck:
     """Check a link a patient opened, and record the attempt either way."""
-    if link_throttled(request, now):
+    if link_throttled(actor=actor, now=now):
         return LinkCheck("throttled")
     check = patient_link_check(token=token, purpose=purpose, now=now)
     state, link = check.state, check.link
     if state == "active" and link is not None:
-        record(action="link_opened", request=request, obj=link, patient_id=link.patient_id)
+        record(action="link.open", actor=actor, now=now, obj=link, patient_id=link.patient_id)
         return LinkCheck(state, link)
     record(
-        action="link_rejected",
-        request=request,
+        action="link.reject",
+        actor=actor,
+        now=now,
         obj=link,
         patient_id=link.patient_id if link else None,
         detail={"state": state},
@@ -180,13 +273,7 @@ def patient_link_open(
 
 
 @transaction.atomic
-def patient_link_consume(*, request: HttpRequest, link: PatientLink, now: datetime) -> None:
+def patient_link_consume(*, actor: Actor, link: PatientLink, now: datetime) -> None:
     """Mark a single-use link used once the patient has finished what it was for."""
     PatientLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now)
-    record(
-        action="update",
-        request=request,
-        obj=link,
-        patient_id=link.patient_id,
-        detail={"used": True},
-    )
+    record(action="link.use", actor=actor, now=now, obj=link, patient_id=link.patient_id)

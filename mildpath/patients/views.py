@@ -1,26 +1,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mildpath.accounts.access import scoped_locations, staff_required
+from mildpath.accounts.access import active_locations_for, staff_required
 from mildpath.accounts.roles import Capability
+from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients import queries, services
 from mildpath.patients.forms import BreakGlassForm, LinkForm, PatientForm
 from mildpath.patients.models import PatientLink
-from mildpath.practice.models import Location
 
+# Links about appointments and earlier-time offers land on scheduling's own pages
+# (mildpath/urls.py routes them first); these are the rest.
 LINK_PAGES = {
-    PatientLink.Purpose.MANAGE_APPOINTMENT.value: "patients/link_appointment.html",
     PatientLink.Purpose.QUESTIONNAIRE.value: "patients/link_questionnaire.html",
     PatientLink.Purpose.PROGRESS.value: "patients/link_progress.html",
-    PatientLink.Purpose.EARLIER_TIME.value: "scheduling/offer.html",
 }
 
 
@@ -28,14 +27,14 @@ LINK_PAGES = {
 @require_http_methods(["GET", "HEAD"])
 def patient_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
-    patients = queries.patient_list(request, search=search)
+    patients = queries.patient_list(Actor.of(request), search=search)
     return render(request, "patients/list.html", {"patients": patients, "search": search})
 
 
 @staff_required(Capability.PATIENT_CONTACT)
 @require_http_methods(["GET", "HEAD"])
 def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = queries.patient_get(request, patient_id)
+    patient = queries.patient_get(Actor.of(request), patient_id)
     now = clock.now()
     links = [(link, link.state(now)) for link in queries.patient_links(patient)]
     return render(
@@ -45,17 +44,16 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
 
 
-def _allowed_locations(request: HttpRequest) -> QuerySet[Location]:
-    locations = scoped_locations(request)
-    return (Location.objects.all() if locations is None else locations).filter(is_active=True)
-
-
 @staff_required(Capability.PATIENT_CREATE)
 @require_http_methods(["GET", "HEAD", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
-    form = PatientForm(request.POST or None, allowed_locations=_allowed_locations(request))
+    form = PatientForm(
+        request.POST or None, allowed_locations=active_locations_for(Actor.of(request).user)
+    )
     if request.method == "POST" and form.is_valid():
-        patient = services.patient_create(request=request, **form.cleaned_data, now=clock.now())
+        patient = services.patient_create(
+            actor=Actor.of(request), **form.cleaned_data, now=clock.now()
+        )
         messages.success(request, _("Patient added."))
         return redirect("patients:detail", patient_id=patient.pk)
     return render(request, "patients/create.html", {"form": form})
@@ -67,9 +65,8 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         grant = services.break_glass_grant(
-            request=request,
+            actor=Actor.of(request, reason=form.cleaned_data["reason"]),
             patient_id=form.cleaned_data["patient_id"],
-            reason=form.cleaned_data["reason"],
             now=clock.now(),
         )
         if grant is None:
@@ -87,13 +84,16 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 @staff_required(Capability.PATIENT_LINKS)
 @require_POST
 def link_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = queries.patient_for_change(request, patient_id)
+    patient = queries.patient_for_change(Actor.of(request), patient_id)
     form = LinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what the link is for."))
         return redirect("patients:detail", patient_id=patient.pk)
     issued = services.patient_link_issue(
-        request=request, patient=patient, purpose=form.cleaned_data["purpose"], now=clock.now()
+        actor=Actor.of(request),
+        patient=patient,
+        purpose=form.cleaned_data["purpose"],
+        now=clock.now(),
     )
     url = request.build_absolute_uri(
         reverse("patient_link", args=[issued.link.purpose, issued.token])
@@ -106,11 +106,11 @@ def link_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
 @staff_required(Capability.PATIENT_LINKS)
 @require_POST
 def link_revoke(request: HttpRequest, patient_id: int, link_id: int) -> HttpResponse:
-    patient = queries.patient_for_change(request, patient_id)
+    patient = queries.patient_for_change(Actor.of(request), patient_id)
     link = patient.links.filter(pk=link_id).first()
     if link is None:
         raise Http404
-    services.patient_link_revoke(request=request, link=link, now=clock.now())
+    services.patient_link_revoke(actor=Actor.of(request), link=link, now=clock.now())
     messages.success(request, _("The link no longer works."))
     return redirect("patients:detail", patient_id=patient.pk)
 
@@ -121,20 +121,12 @@ def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse
     if purpose not in LINK_PAGES:
         raise Http404
     check = services.patient_link_open(
-        request=request, token=token, purpose=purpose, now=clock.now()
+        actor=Actor.of(request), token=token, purpose=purpose, now=clock.now()
     )
     if check.state == "throttled":
         return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
     if check.link is None or check.state != "active":
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
-    if purpose == PatientLink.Purpose.MANAGE_APPOINTMENT:
-        from mildpath.scheduling.manage import manage_page
-
-        return manage_page(request, check.link, token)
-    if purpose == PatientLink.Purpose.EARLIER_TIME:
-        from mildpath.scheduling.manage import offer_page
-
-        return offer_page(request, check.link, token)
     response = render(
         request, LINK_PAGES[purpose], {"link": check.link, "patient": check.link.patient}
     )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.forms import PhoneField
-from mildpath.practice.geo import ZipError, locate_zip
+from mildpath.practice.geo import ZipError, clean_zip, locate_zip
 from mildpath.practice.models import Location, Practice
 
 
@@ -52,4 +52,29 @@ class LocationAdminForm(PhoneNormalizingForm):
             raise forms.ValidationError(str(exc)) from exc
         self.instance.latitude = point.latitude
         self.instance.longitude = point.longitude
+        return point.zip_code
+
+
+class ZipSearchForm(forms.Form):
+    zip = forms.CharField(
+        label=_("Your ZIP code"),
+        max_length=10,
+        help_text=_("Five digits, for example 90404."),
+        error_messages={"required": _("Enter your ZIP code to find the nearest location.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+
+    def clean_zip(self) -> str:
+        try:
+            point = locate_zip(self.cleaned_data["zip"])
+        except ZipError as exc:
+            if exc.code == "malformed":
+                raise forms.ValidationError(
+                    _("A ZIP code is five digits, like 90404."), code="malformed"
+                ) from exc
+            raise forms.ValidationError(
+                _("We could not find ZIP code %(zip)s. Please check the five digits."),
+                params={"zip": clean_zip(self.cleaned_data["zip"])},
+                code="unknown",
+            ) from exc
         return point.zip_code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -110,10 +109,6 @@ class Location(BilingualText, models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
-
-    def local(self, moment: datetime) -> datetime:
-        """``moment`` on this location's wall clock."""
-        return moment.astimezone(self.tz)
 
 
 class OpeningHours(models.Model):

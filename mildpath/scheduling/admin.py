@@ -16,7 +16,7 @@ class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
     list_display = ["key", "kind", "channel", "status", "send_after", "sent_at", "error"]
     list_filter = ["status", "kind", "channel"]
     fields = ["key", "kind", "channel", "status", "send_after", "sent_at", "error"]
-    readonly_fields = ["key", "kind", "channel", "send_after", "sent_at", "error"]
+    readonly_fields = ["key", "kind", "channel", "status", "send_after", "sent_at", "error"]
 
     def has_add_permission(self, request):
         return False

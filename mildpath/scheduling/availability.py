@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from mildpath.scheduling import sql
-from mildpath.scheduling.models import Appointment, AppointmentType
+from django.db.models import F, Q, QuerySet
+
+from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
 from mildpath.scheduling.slots import (
     FreeTime,
     Hours,
@@ -138,7 +140,7 @@ def _hours_by_type(
     """For each appointment type, the hours at its location of everyone eligible for it
     who works there at all (weekly, or on a date in the search)."""
     type_ids = [kind.pk for kind in appointment_types]
-    weekly, changes = sql.hours(type_ids, practitioner_id, first_day, last_day)
+    weekly, changes = _eligible_hours(type_ids, practitioner_id, first_day, last_day)
     windows: dict[tuple[int, int], list[Window]] = defaultdict(list)
     for type_id, who, weekday, opens, closes in weekly:
         windows[type_id, who].append(Window(weekday, opens, closes))
@@ -152,3 +154,69 @@ def _hours_by_type(
     for type_id, who in sorted({*windows, *overrides}):
         found[type_id][who] = Hours(windows[type_id, who], overrides.get((type_id, who), {}))
     return found
+
+
+def _eligible(
+    rows: QuerySet[WorkingHours] | QuerySet[ScheduleOverride],
+    type_ids: Sequence[int],
+    practitioner_id: int | None,
+) -> Any:
+    """Hours rows of active practitioners eligible for each type, at the type's location,
+    each with the type it serves."""
+    rows = rows.filter(
+        practitioner__appointment_types__in=type_ids,
+        location_id=F("practitioner__appointment_types__location_id"),
+        practitioner__is_active=True,
+    )
+    if practitioner_id is not None:
+        rows = rows.filter(practitioner_id=practitioner_id)
+    return rows
+
+
+def _eligible_hours(
+    type_ids: Sequence[int], practitioner_id: int | None, first_day: date, last_day: date
+) -> tuple[list[tuple[int, int, int, time, time]], list[tuple[int, int, date, Any, Any]]]:
+    """For every active practitioner eligible for each type, at the type's location:
+    their weekly hours, as (type, practitioner, weekday, opens, closes), and their date
+    changes from ``first_day`` to ``last_day``, as (type, practitioner, date, opens,
+    closes), where no hours means a day off."""
+    if not type_ids:
+        return [], []
+    weekly = _eligible(WorkingHours.objects.all(), type_ids, practitioner_id).values_list(
+        "practitioner__appointment_types", "practitioner_id", "weekday", "start", "end"
+    )
+    changes = _eligible(
+        ScheduleOverride.objects.filter(date__gte=first_day, date__lte=last_day),
+        type_ids,
+        practitioner_id,
+    ).values_list("practitioner__appointment_types", "practitioner_id", "date", "start", "end")
+    return list(weekly), list(changes)
+
+
+def clashes(
+    *,
+    practitioner_ids: Sequence[int],
+    held_from: datetime,
+    held_to: datetime,
+    patient_id: int | None,
+    start: datetime,
+    end: datetime,
+) -> tuple[set[int], bool]:
+    """Which of the practitioners hold time overlapping [held_from, held_to) (buffers
+    included), and whether the patient holds an appointment overlapping [start, end).
+    One query; a booking asks it under the lock."""
+    overlapping = Q(
+        practitioner_id__in=practitioner_ids, busy_start__lt=held_to, busy_end__gt=held_from
+    )
+    if patient_id is not None:
+        overlapping |= Q(patient_id=patient_id, start__lt=end, end__gt=start)
+    taken: set[int] = set()
+    patient_busy = False
+    for who, whose, busy_start, busy_end, booked_start, booked_end in Appointment.objects.filter(
+        overlapping, status__in=Appointment.HOLDS_TIME
+    ).values_list("practitioner_id", "patient_id", "busy_start", "busy_end", "start", "end"):
+        if who in practitioner_ids and busy_start < held_to and busy_end > held_from:
+            taken.add(who)
+        if whose == patient_id and booked_start < end and booked_end > start:
+            patient_busy = True
+    return taken, patient_busy

@@ -234,11 +234,11 @@ class Appointment(models.Model):
 
 class OutboundMessage(models.Model):
     """The outbox: every email or text message to a patient, written in the same
-    transaction as the change that causes it and delivered by the task worker after
-    commit. A unique key makes each message exist once; ``status`` moves
-    pending -> sending -> sent, and a message is only ever sent from pending, so a
-    worker that dies mid-send never sends it twice (it is left as "sending" for a
-    person to look at)."""
+    transaction as the change that causes it. The row is the queue: the worker claims
+    due rows, sends, and marks them (``scheduling.services.outbox``). ``status`` moves
+    pending -> sending -> sent; a failed send goes back to pending with a later
+    ``send_after`` until ``attempts`` run out, then to failed for staff to see; a
+    message left in sending by a worker that died is claimed again after a timeout."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -269,6 +269,10 @@ class OutboundMessage(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Sends tried so far, and when the latest claim began (a claim older than the
+    # timeout belongs to a worker that died).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:

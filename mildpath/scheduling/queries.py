@@ -1,4 +1,5 @@
-"""Reads of scheduling data that carries patient contact details: scoped and audited."""
+"""Reads of scheduling data that carries patient contact details: scoped by the actor's
+locations and audited, like ``patients.queries``."""
 
 from __future__ import annotations
 
@@ -6,20 +7,22 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
-from mildpath.accounts.access import role_of, scoped_locations
-from mildpath.accounts.roles import Capability, can
+from mildpath.accounts.access import active_locations_for, may, scoped_locations
+from mildpath.accounts.roles import Capability
+from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
+from mildpath.core import clock
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import Appointment, ConsultationRequest, OutboundMessage
 
 
-def _in_scope(request: HttpRequest) -> QuerySet[ConsultationRequest]:
-    if not can(role_of(request.user), Capability.CONSULTATION_REQUESTS):
+def _requests_in_scope(actor: Actor) -> QuerySet[ConsultationRequest]:
+    if not may(actor.user, Capability.CONSULTATION_REQUESTS):
         return ConsultationRequest.objects.none()
     requests = ConsultationRequest.objects.select_related("preferred_location")
-    locations = scoped_locations(request)
+    locations = scoped_locations(actor.user)
     if locations is None:
         return requests
     # A request for "any location" is everyone's to answer.
@@ -27,23 +30,24 @@ def _in_scope(request: HttpRequest) -> QuerySet[ConsultationRequest]:
 
 
 def consultation_requests(
-    request: HttpRequest, *, status: str = "", limit: int = 200
+    actor: Actor, *, status: str = "", limit: int = 200
 ) -> list[ConsultationRequest]:
-    found = _in_scope(request)
+    found = _requests_in_scope(actor)
     if status:
         found = found.filter(status=status)
     rows = list(found[:limit])
     record(
-        action="read",
-        request=request,
-        detail={"list": "consultation_requests", "status": status, "count": len(rows)},
+        action="callback.list",
+        actor=actor,
+        now=clock.now(),
+        detail={"status": status, "count": len(rows)},
     )
     return rows
 
 
-def consultation_request_for_change(request: HttpRequest, request_id: int) -> ConsultationRequest:
+def consultation_request_for_change(actor: Actor, request_id: int) -> ConsultationRequest:
     """A request in scope, for a service that audits its own change (one entry per action)."""
-    found = _in_scope(request).filter(pk=request_id).first()
+    found = _requests_in_scope(actor).filter(pk=request_id).first()
     if found is None:
         if ConsultationRequest.objects.filter(pk=request_id).exists():
             raise PermissionDenied
@@ -51,29 +55,28 @@ def consultation_request_for_change(request: HttpRequest, request_id: int) -> Co
     return found
 
 
-def consultation_request_get(request: HttpRequest, request_id: int) -> ConsultationRequest:
-    found = consultation_request_for_change(request, request_id)
-    record(action="read", request=request, obj=found)
+def consultation_request_get(actor: Actor, request_id: int) -> ConsultationRequest:
+    found = consultation_request_for_change(actor, request_id)
+    record(action="callback.read", actor=actor, now=clock.now(), obj=found)
     return found
 
 
-def _appointments_in_scope(request: HttpRequest) -> QuerySet[Appointment]:
-    if not can(role_of(request.user), Capability.SCHEDULE_VIEW):
+def _appointments_in_scope(actor: Actor) -> QuerySet[Appointment]:
+    if not may(actor.user, Capability.SCHEDULE_VIEW):
         return Appointment.objects.none()
     found = Appointment.objects.select_related(
-        "patient", "practitioner", "location", "appointment_type"
+        "patient", "practitioner", "location", "appointment_type__location"
     )
-    locations = scoped_locations(request)
+    locations = scoped_locations(actor.user)
     return found if locations is None else found.filter(location__in=locations)
 
 
-def locations_for_schedule(request: HttpRequest) -> QuerySet[Location]:
-    locations = scoped_locations(request)
-    return (Location.objects.all() if locations is None else locations).filter(is_active=True)
+def locations_for_schedule(actor: Actor) -> QuerySet[Location]:
+    return active_locations_for(actor.user)
 
 
 def appointments_between(
-    request: HttpRequest,
+    actor: Actor,
     *,
     location: Location,
     start: datetime,
@@ -82,21 +85,19 @@ def appointments_between(
 ) -> list[Appointment]:
     """One location's appointments in [start, end), cancelled ones included, for one
     practitioner or all, audited."""
-    found = _appointments_in_scope(request).filter(
-        location=location, start__gte=start, start__lt=end
-    )
+    found = _appointments_in_scope(actor).filter(location=location, start__gte=start, start__lt=end)
     if practitioner_id is not None:
         found = found.filter(practitioner_id=practitioner_id)
     rows = list(found.order_by("start", "practitioner__family_name"))
-    detail: dict[str, object] = {"list": "calendar", "location": location.slug, "count": len(rows)}
+    detail: dict[str, object] = {"location": location.slug, "count": len(rows)}
     if practitioner_id is not None:
         detail["practitioner"] = practitioner_id
-    record(action="read", request=request, detail=detail)
+    record(action="appointment.list", actor=actor, now=clock.now(), detail=detail)
     return rows
 
 
-def appointment_for_change(request: HttpRequest, appointment_id: int) -> Appointment:
-    found = _appointments_in_scope(request).filter(pk=appointment_id).first()
+def appointment_for_change(actor: Actor, appointment_id: int) -> Appointment:
+    found = _appointments_in_scope(actor).filter(pk=appointment_id).first()
     if found is None:
         if Appointment.objects.filter(pk=appointment_id).exists():
             raise PermissionDenied
@@ -104,9 +105,15 @@ def appointment_for_change(request: HttpRequest, appointment_id: int) -> Appoint
     return found
 
 
-def appointment_get(request: HttpRequest, appointment_id: int) -> Appointment:
-    found = appointment_for_change(request, appointment_id)
-    record(action="read", request=request, obj=found, patient_id=found.patient_id)
+def appointment_get(actor: Actor, appointment_id: int) -> Appointment:
+    found = appointment_for_change(actor, appointment_id)
+    record(
+        action="appointment.read",
+        actor=actor,
+        now=clock.now(),
+        obj=found,
+        patient_id=found.patient_id,
+    )
     return found
 
 
@@ -114,3 +121,33 @@ def messages_for(appointment: Appointment) -> list[OutboundMessage]:
     """What went to the patient about an appointment already read through
     ``appointment_get`` (whose audit entry covers this), oldest first."""
     return list(appointment.messages.order_by("send_after", "id"))
+
+
+def _failed_in_scope(actor: Actor) -> QuerySet[OutboundMessage]:
+    if not may(actor.user, Capability.SCHEDULE_MANAGE):
+        return OutboundMessage.objects.none()
+    failed = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+    locations = scoped_locations(actor.user)
+    return failed if locations is None else failed.filter(appointment__location__in=locations)
+
+
+def failed_message_count(actor: Actor) -> int:
+    """How many messages to patients at the actor's locations could not be sent (no
+    patient detail, so no audit entry)."""
+    return _failed_in_scope(actor).count()
+
+
+def failed_messages(actor: Actor, *, limit: int = 200) -> list[OutboundMessage]:
+    """Messages that could not be sent, newest first, with their patients, audited."""
+    rows = list(
+        _failed_in_scope(actor)
+        .select_related("appointment__patient", "appointment__location")
+        .order_by("-send_after", "-id")[:limit]
+    )
+    record(
+        action="patient.list",
+        actor=actor,
+        now=clock.now(),
+        detail={"list": "failed_messages", "count": len(rows)},
+    )
+    return rows

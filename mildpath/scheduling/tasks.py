@@ -1,76 +1,55 @@
-"""Background work, run by `manage.py db_worker`."""
+"""Background work: the worker's rounds (``manage.py worker`` runs them).
+
+Each round sends the outbox messages that are due and lapses the waiting-list offers
+past their time. Everything a round needs is in the database, so a worker can die and
+its successor picks up exactly where it left off.
+"""
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.utils import translation
-from django_tasks import task
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db import close_old_connections
 
 from mildpath.core import clock
-from mildpath.scheduling.ics import appointment_ics
-from mildpath.scheduling.models import Appointment, OutboundMessage
-from mildpath.scheduling.sms import sms_backend
+from mildpath.scheduling.services.outbox import outbox_work
+from mildpath.scheduling.services.waitlist import waitlist_offers_lapse_due
+
+log = logging.getLogger(__name__)
 
 
-def _still_wanted(message: OutboundMessage) -> bool:
-    appointment = message.appointment
-    if message.kind != "reminder" or appointment is None:
-        return True
-    return (
-        appointment.status == Appointment.Status.BOOKED and appointment.start == message.for_start
-    )
+def worker_round(*, now: datetime) -> dict[str, int]:
+    """One round; how many messages went each way, and offers lapsed."""
+    outcomes = outbox_work(now=now)
+    lapsed = waitlist_offers_lapse_due(now=now)
+    if lapsed:
+        outcomes["offers lapsed"] = lapsed
+    return outcomes
 
 
-@task()
-def deliver(message_id: int) -> str:
-    """Send one outbox message, at most once."""
-    with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update(of=("self",))
-            .select_related("appointment__location", "appointment__appointment_type")
-            .filter(pk=message_id, status=OutboundMessage.Status.PENDING)
-            .first()
-        )
-        if message is None:
-            return "not pending"
-        if not _still_wanted(message):
-            message.status = OutboundMessage.Status.CANCELLED
-            message.save(update_fields=["status"])
-            return "no longer wanted"
-        # Claimed and committed before sending: a worker killed from here on leaves the
-        # message as "sending", never to be sent a second time by its successor.
-        message.status = OutboundMessage.Status.SENDING
-        message.save(update_fields=["status"])
-    try:
-        if message.channel == OutboundMessage.Channel.SMS:
-            sms_backend().send(to=message.to, body=message.body, key=message.key)
+def run_worker(
+    *,
+    interval: float,
+    stop: threading.Event,
+    rounds: int | None = None,
+    report: Callable[[dict[str, int]], None] = lambda outcomes: None,
+) -> None:
+    """Rounds every ``interval`` seconds until ``stop`` is set (or ``rounds`` are done).
+    A round that fails (the database away for a moment) is logged and the next one
+    tries again: the worker itself keeps going."""
+    done = 0
+    while not stop.is_set() and (rounds is None or done < rounds):
+        close_old_connections()
+        try:
+            outcomes = worker_round(now=clock.now())
+        except Exception:
+            log.exception("worker round failed; trying again in %s s", interval)
         else:
-            email = EmailMessage(
-                subject=message.subject,
-                body=message.body,
-                to=[message.to],
-                headers={"Message-ID": f"<{message.key.replace(':', '.')}@mildpath>"},
-            )
-            if message.attach_ics and message.appointment is not None:
-                with translation.override(message.language):
-                    calendar_file = appointment_ics(message.appointment, now=clock.now())
-                email.attach("appointment.ics", calendar_file, "text/calendar")
-            email.send()
-    except Exception as exc:
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            status=OutboundMessage.Status.FAILED, error=str(exc)[:300]
-        )
-        raise
-    OutboundMessage.objects.filter(pk=message.pk).update(
-        status=OutboundMessage.Status.SENT, sent_at=clock.now()
-    )
-    return "sent"
-
-
-@task()
-def waitlist_offer_expire(entry_id: int) -> str:
-    from mildpath.scheduling.waitlist import waitlist_offer_lapse
-
-    waitlist_offer_lapse(entry_id=entry_id, now=clock.now())
-    return "checked"
+            if outcomes:
+                report(outcomes)
+        done += 1
+        if rounds is None or done < rounds:
+            stop.wait(interval)

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core.forms import PhoneField
-from mildpath.practice.geo import ZipError, clean_zip, locate_zip
+from mildpath.core.forms import PersonNameField, PhoneField
 from mildpath.practice.queries import locations_public
 from mildpath.scheduling.models import ConsultationRequest
 from mildpath.site import selfcheck
-
-
-class ZipSearchForm(forms.Form):
-    zip = forms.CharField(
-        label=_("Your ZIP code"),
-        max_length=10,
-        help_text=_("Five digits, for example 90404."),
-        error_messages={"required": _("Enter your ZIP code to find the nearest location.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
-    )
-
-    def clean_zip(self) -> str:
-        try:
-            point = locate_zip(self.cleaned_data["zip"])
-        except ZipError as exc:
-            if exc.code == "malformed":
-                raise forms.ValidationError(
-                    _("A ZIP code is five digits, like 90404."), code="malformed"
-                ) from exc
-            raise forms.ValidationError(
-                _("We could not find ZIP code %(zip)s. Please check the five digits."),
-                params={"zip": clean_zip(self.cleaned_data["zip"])},
-                code="unknown",
-            ) from exc
-        return point.zip_code
-
 
 _YES_NO = [
     (selfcheck.Answer.YES.value, _("Yes")),
@@ -132,11 +104,8 @@ class SelfCheckForm(forms.Form):
         )
 
 
-_NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’-])*$")
-
-
 class ConsultationRequestForm(forms.Form):
-    name = forms.CharField(
+    name = PersonNameField(
         label=_("Your name"),
         max_length=120,
         error_messages={
@@ -167,13 +136,3 @@ class ConsultationRequestForm(forms.Form):
         label=_("I agree that the practice may call me about this request."),
         error_messages={"required": _("We can only call you if you agree to be contacted.")},
     )
-
-    def clean_name(self) -> str:
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError(_("Enter your name so we know who to ask for."))
-        if not _NAME_RE.match(name):
-            raise forms.ValidationError(
-                _("Use letters for your name; spaces, hyphens and apostrophes are fine.")
-            )
-        return name

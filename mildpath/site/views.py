@@ -7,13 +7,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from mildpath.audit.actor import Actor
 from mildpath.core import clock
+from mildpath.practice.forms import ZipSearchForm
 from mildpath.practice.queries import location_public, locations_nearest, locations_public
 from mildpath.scheduling.models import ConsultationRequest
-from mildpath.scheduling.services import consultation_request_create
+from mildpath.scheduling.services.requests import consultation_request_create
+from mildpath.scheduling.throttle import CALL_BACK, too_many, too_many_page
 from mildpath.site import selfcheck
-from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm, ZipSearchForm
-from mildpath.site.throttle import too_many, too_many_page
+from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm
 
 CONSULTATION_SESSION_KEY = "consultation_request_id"
 
@@ -70,15 +72,16 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def consultation_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if too_many(request, "scheduling.ConsultationRequest"):
+        actor, now = Actor.of(request, label="public site"), clock.now()
+        if too_many(actor, CALL_BACK, now):
             return too_many_page(request)
         form = ConsultationRequestForm(request.POST)
         if form.is_valid():
             created = consultation_request_create(
-                request=request,
+                actor=actor,
                 **form.cleaned_data,
                 language=get_language() or "en",
-                now=clock.now(),
+                now=now,
             )
             request.session[CONSULTATION_SESSION_KEY] = created.pk
             return redirect("site:consultation_received")

@@ -36,7 +36,7 @@ def _password(client, username, password=PASSWORD, **extra):
 
 def test_front_desk_signs_in_with_a_password_and_it_is_recorded(client, make_staff, audit_log):
     user = make_staff("front_desk", username="dana")
-    with audit_log.exactly_one(action="sign_in", actor=user, role="front_desk"):
+    with audit_log.exactly_one(action="staff.sign_in", actor=user, role="front_desk"):
         response = _password(client, "dana")
     assert response.status_code == 302
     assert response.headers["Location"] == "/staff/"
@@ -45,7 +45,7 @@ def test_front_desk_signs_in_with_a_password_and_it_is_recorded(client, make_sta
 
 def test_a_wrong_password_says_so_without_revealing_which_part(client, make_staff, audit_log):
     make_staff("front_desk", username="dana")
-    with audit_log.exactly_one(action="sign_in_failed", actor_label="dana", actor=None):
+    with audit_log.exactly_one(action="staff.sign_in_failed", actor_label="dana", actor=None):
         response = _password(client, "dana", "nope")
     assert "That user name and password do not match" in response.text
     assert client.get("/staff/").status_code == 302
@@ -69,7 +69,7 @@ def test_a_clinician_without_an_app_must_set_one_up_first(client, make_staff, au
     # django-otp slows down guessing after a wrong code; a person takes a few seconds.
     traveller.shift(timedelta(seconds=5))
     code = f"{totp(device.bin_key):06d}"
-    with audit_log.exactly_one(action="mfa_enrolled"):
+    with audit_log.exactly_one(action="staff.mfa_enrol"):
         done = client.post("/staff/two-step/", {"code": code})
     assert done.status_code == 200
     assert len(done.context["codes"]) == 10
@@ -85,7 +85,9 @@ def test_a_clinician_signs_in_with_password_then_code(client, make_staff, audit_
     wrong = client.post("/staff/sign-in/code/", {"code": "123456"})
     assert "That code did not work" in wrong.text
     traveller.shift(timedelta(seconds=5))
-    with audit_log.exactly_one(action="sign_in", actor=user, detail={"second_step": "TOTPDevice"}):
+    with audit_log.exactly_one(
+        action="staff.sign_in", actor=user, detail={"second_step": "TOTPDevice"}
+    ):
         done = client.post("/staff/sign-in/code/", {"code": _code(user)})
     assert done.headers["Location"] == "/staff/"
     assert client.get("/staff/").status_code == 200
@@ -137,7 +139,7 @@ def test_five_wrong_passwords_lock_that_user_from_that_address_only(client, make
     assert "Sign-in locked for now" in locked.text
     # Even the right password is refused while locked.
     assert _password(client, "dana").status_code == 429
-    assert AuditEvent.objects.filter(action="locked_out", actor_label="dana").exists()
+    assert AuditEvent.objects.filter(action="staff.locked_out", actor_label="dana").exists()
     # A colleague at the same address (the same proxy) is not locked out.
     assert _password(client, "sam").status_code == 302
     client.post("/staff/sign-out/")
@@ -184,7 +186,9 @@ def test_idle_staff_are_signed_out_after_fifteen_minutes(client, make_staff, sig
         response = client.get("/staff/")
         assert response.status_code == 302
         assert response.headers["Location"] == "/staff/sign-in/?ended=idle"
-        assert AuditEvent.objects.filter(action="sign_out", detail__reason="idle").count() == 1
+        assert (
+            AuditEvent.objects.filter(action="staff.sign_out", detail__reason="idle").count() == 1
+        )
         page = client.get(response.headers["Location"])
         assert "You were signed out after a period without activity" in page.text
 
@@ -214,7 +218,7 @@ def test_stay_signed_in_extends_the_session(client, make_staff, sign_in):
 def test_signing_out_is_recorded(client, make_staff, sign_in, audit_log):
     user = make_staff("front_desk")
     sign_in(user)
-    with audit_log.exactly_one(action="sign_out", actor=user):
+    with audit_log.exactly_one(action="staff.sign_out", actor=user):
         response = client.post("/staff/sign-out/")
     assert response.headers["Location"] == "/staff/sign-in/?ended=signed_out"
     assert client.get("/staff/").status_code == 302

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from mildpath.patients.models import Patient
 from mildpath.scheduling.models import ConsultationRequest
 from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows, press_and_wait, tab_to
+from tests.helpers import TEST_ACTOR
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -105,7 +106,7 @@ def test_repeated_wrong_passwords_lock_the_account(page, make_staff, settings):
 def test_every_staff_page_passes_axe(page, make_staff, sign_in, language):
     from django.test import Client
 
-    from mildpath.practice.demo import demo_staff_ensure
+    from mildpath.demo.loader import demo_staff_ensure
 
     demo_staff_ensure()
     ConsultationRequest.objects.create(
@@ -174,9 +175,10 @@ def _appointment():
     from datetime import date, timedelta
 
     from mildpath.core import clock
+    from mildpath.patients.services import PatientDetails
     from mildpath.scheduling.availability import available_slots
-    from mildpath.scheduling.booking import PatientDetails, appointment_book
     from mildpath.scheduling.models import AppointmentType
+    from mildpath.scheduling.services.booking import appointment_book
 
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     today = clock.now().date()
@@ -187,7 +189,7 @@ def _appointment():
         now=clock.now(),
     )[0]
     return appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=slot.start,
         patient=PatientDetails(

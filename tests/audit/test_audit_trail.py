@@ -7,8 +7,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory, override_settings
 
+from mildpath.audit.actor import Actor
 from mildpath.audit.models import AuditEvent, AuditImmutable
 from mildpath.audit.services import record
+from mildpath.core import clock
 from mildpath.core.net import client_ip
 
 pytestmark = pytest.mark.django_db
@@ -16,18 +18,19 @@ pytestmark = pytest.mark.django_db
 
 def _event() -> AuditEvent:
     request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Test/1.0")
-    return record(action="read", request=request, patient_id=7, purpose="check")
+    actor = Actor.of(request, label="front desk", reason="check")
+    return record(action="patient.read", actor=actor, now=clock.now(), patient_id=7)
 
 
 def test_an_event_keeps_who_what_when_and_where():
     event = _event()
     event.refresh_from_db()
-    assert event.action == "read"
+    assert event.action == "patient.read"
+    assert event.actor_label == "front desk"
     assert event.patient_id == 7
     assert event.client_ip == "203.0.113.9"
     assert event.user_agent == "Test/1.0"
     assert event.purpose == "check"
-    assert event.at is not None
 
 
 def test_the_application_refuses_to_change_or_delete_an_event():
@@ -75,9 +78,10 @@ def test_the_client_ip_ignores_forwarded_headers_unless_told_to_trust_a_proxy():
 def test_the_manager_filters_the_trail(client, demo_practice, make_staff, sign_in):
     manager = make_staff("manager", username="morgan")
     sign_in(manager)
-    record(action="sign_in_failed", actor_label="mallory")
-    record(action="read", actor_label="someone", patient_id=42)
-    response = client.get("/staff/audit/", {"action": "sign_in_failed"})
+    now = clock.now()
+    record(action="staff.sign_in_failed", actor=Actor(label="mallory"), now=now)
+    record(action="patient.read", actor=Actor(label="someone"), now=now, patient_id=42)
+    response = client.get("/staff/audit/", {"action": "staff.sign_in_failed"})
     assert response.status_code == 200
     events = list(response.context["page"])
     assert [event.actor_label for event in events] == ["mallory"]
@@ -98,8 +102,9 @@ def test_the_csv_export_is_itself_audited_and_defuses_formulas(
     client, demo_practice, make_staff, sign_in, audit_log
 ):
     sign_in(make_staff("manager", username="morgan"))
-    record(action="sign_in_failed", actor_label='=HYPERLINK("http://evil")')
-    with audit_log.exactly_one(action="export", actor_label="morgan"):
+    evil = Actor(label='=HYPERLINK("http://evil")')
+    record(action="staff.sign_in_failed", actor=evil, now=clock.now())
+    with audit_log.exactly_one(action="audit.export", actor_label="morgan"):
         response = client.get("/staff/audit/export.csv")
         body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def patients(demo_practice, make_staff):
-    from mildpath.practice.demo import demo_staff_ensure
+    from mildpath.demo.loader import demo_staff_ensure
 
     demo_staff_ensure()
     return {p.family_name: p for p in Patient.objects.all()}
@@ -25,12 +25,12 @@ def test_front_desk_sees_only_patients_of_their_locations(
 ):
     user = make_staff("front_desk", ("santa-monica",))
     sign_in(user)
-    with audit_log.exactly_one(action="read", actor=user, patient_id=None):
+    with audit_log.exactly_one(action="patient.list", actor=user, patient_id=None):
         listing = client.get("/staff/patients/")
     assert [p.family_name for p in listing.context["patients"]] == ["Delgado"]
 
     rosa, harold = patients["Delgado"], patients["Jenkins"]
-    with audit_log.exactly_one(action="read", patient_id=rosa.pk, object_id=str(rosa.pk)):
+    with audit_log.exactly_one(action="patient.read", patient_id=rosa.pk, object_id=str(rosa.pk)):
         assert client.get(f"/staff/patients/{rosa.pk}/").status_code == 200
     outside = client.get(f"/staff/patients/{harold.pk}/")
     assert outside.status_code == 403
@@ -76,7 +76,7 @@ def test_emergency_access_opens_one_patient_for_an_hour_and_is_recorded(
         assert not BreakGlassGrant.objects.exists()
 
         reason = "Patient in recovery bay with new leg weakness"
-        with audit_log.exactly_one(action="break_glass", patient_id=mei.pk, purpose=reason):
+        with audit_log.exactly_one(action="emergency.grant", patient_id=mei.pk, purpose=reason):
             granted = client.post(
                 "/staff/patients/emergency-access/", {"patient_id": mei.pk, "reason": reason}
             )
@@ -119,7 +119,7 @@ def test_front_desk_adds_a_patient_and_it_is_recorded(
         "preferred_language": "es",
         "locations": [str(patients["Jenkins"].locations.get().pk)],
     }
-    with audit_log.exactly_one(action="create") as holder:
+    with audit_log.exactly_one(action="patient.create") as holder:
         response = client.post("/staff/patients/new/", data)
     ana = Patient.objects.get(family_name="Ruiz")
     assert holder["event"].patient_id == ana.pk

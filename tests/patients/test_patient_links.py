@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 
+from mildpath.audit.actor import Actor
 from mildpath.audit.models import AuditEvent
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.services import LINK_FAILURES_ALLOWED, patient_link_consume
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rosa(demo_practice):
-    from mildpath.practice.demo import demo_staff_ensure
+    from mildpath.demo.loader import demo_staff_ensure
 
     demo_staff_ensure()
     return Patient.objects.get(family_name="Delgado")
@@ -32,10 +33,10 @@ def test_a_patient_opens_their_link_without_a_password(
     client, rosa, make_staff, sign_in, audit_log
 ):
     sign_in(make_staff("front_desk", ("santa-monica",)))
-    with audit_log.exactly_one(action="link_issued", patient_id=rosa.pk):
+    with audit_log.exactly_one(action="link.issue", patient_id=rosa.pk):
         path, link = _issue(client, rosa, "appointment")
     client.post("/staff/sign-out/")
-    with audit_log.exactly_one(action="link_opened", patient_id=rosa.pk, actor=None):
+    with audit_log.exactly_one(action="link.open", patient_id=rosa.pk, actor=None):
         page = client.get(path)
     assert page.status_code == 200
     assert "Hello, Rosa." in page.text
@@ -49,7 +50,7 @@ def test_a_revoked_link_gets_a_clear_page_with_the_phone_number(
 ):
     sign_in(make_staff("front_desk", ("santa-monica",)))
     path, link = _issue(client, rosa, "progress")
-    with audit_log.exactly_one(action="link_revoked", patient_id=rosa.pk):
+    with audit_log.exactly_one(action="link.revoke", patient_id=rosa.pk):
         client.post(f"/staff/patients/{rosa.pk}/links/{link.pk}/revoke/")
     page = client.get(path)
     assert page.status_code == 410
@@ -77,7 +78,9 @@ def test_a_single_use_link_works_until_it_is_used(client, rosa, make_staff, sign
     from django.contrib.auth.models import AnonymousUser
 
     request.user = AnonymousUser()
-    patient_link_consume(request=request, link=link, now=link.created_at + timedelta(hours=1))
+    patient_link_consume(
+        actor=Actor.of(request), link=link, now=link.created_at + timedelta(hours=1)
+    )
     page = client.get(path)
     assert page.status_code == 410
     assert "already been used" in page.text
@@ -104,7 +107,7 @@ def test_a_browser_guessing_links_is_slowed_down(client, rosa):
     page = client.get("/p/progress/guess-again/")
     assert page.status_code == 429
     assert "Please wait a few minutes" in page.text
-    assert AuditEvent.objects.filter(action="link_rejected").count() == LINK_FAILURES_ALLOWED
+    assert AuditEvent.objects.filter(action="link.reject").count() == LINK_FAILURES_ALLOWED
     # Someone else, elsewhere, is not affected.
     assert client.get("/p/progress/x/", REMOTE_ADDR="192.0.2.8").status_code == 410
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from mildpath.practice.demo import demo_practice_load
+from mildpath.demo.loader import demo_practice_load
 from mildpath.practice.forms import LocationAdminForm
 from mildpath.practice.models import Location, Practice, Practitioner
 

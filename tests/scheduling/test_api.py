@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import Patient
-from mildpath.practice.demo import demo_schedule_load
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import Appointment, ScheduleOverride
 
@@ -131,7 +131,7 @@ def test_date_changes_take_a_day_off_shorten_a_day_and_add_a_saturday(client, sc
 @time_machine.travel(NOW, tick=False)
 def test_booking_returns_201_then_409_for_the_same_time(client, schedule, audit_log):
     start = _slots(client).json()["slots"][0]["start"]
-    with audit_log.exactly_one(action="create", object_type="scheduling.Appointment"):
+    with audit_log.exactly_one(action="appointment.book", object_type="scheduling.Appointment"):
         created = _book(client, start)
     assert created.status_code == 201
     body = created.json()

@@ -19,7 +19,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from mildpath.practice.demo import demo_practice_load, demo_schedule_load
+from mildpath.demo.loader import demo_practice_load, demo_schedule_load
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.yaml", get_wsgi_application())
 

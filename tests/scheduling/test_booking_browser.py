@@ -6,6 +6,7 @@ import pytest
 
 from mildpath.scheduling.models import Appointment, OutboundMessage
 from tests.browser import assert_accessible, press_and_wait, tab_to
+from tests.helpers import TEST_ACTOR
 
 pytestmark = pytest.mark.browser
 
@@ -75,10 +76,11 @@ def test_taking_an_earlier_time_by_keyboard(page):
     from datetime import date, timedelta
 
     from mildpath.core import clock
+    from mildpath.patients.services import PatientDetails
     from mildpath.scheduling.availability import available_slots
-    from mildpath.scheduling.booking import PatientDetails, appointment_book
-    from mildpath.scheduling.changes import appointment_cancel
     from mildpath.scheduling.models import AppointmentType, WaitlistEntry
+    from mildpath.scheduling.services.booking import appointment_book
+    from mildpath.scheduling.services.changes import appointment_cancel
 
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     now = clock.now()
@@ -92,7 +94,7 @@ def test_taking_an_earlier_time_by_keyboard(page):
 
     def book(slot, n):
         return appointment_book(
-            request=None,
+            actor=TEST_ACTOR,
             appointment_type=kind,
             start=slot.start,
             practitioner_id=None,
@@ -104,7 +106,7 @@ def test_taking_an_earlier_time_by_keyboard(page):
 
     early, later = book(early_slot, 1), book(late_slot, 2)
     WaitlistEntry.objects.create(appointment=later, created_at=now)
-    appointment_cancel(request=None, appointment=early, now=now, by_patient=False)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=now, by_patient=False)
     body = OutboundMessage.objects.get(kind="offer").body
     link = next(word for word in body.split() if "/p/offer/" in word).split("127.0.0.1:8000", 1)[1]
 
@@ -123,9 +125,10 @@ def test_moving_an_appointment_by_keyboard(page, language):
     from datetime import date, timedelta
 
     from mildpath.core import clock
+    from mildpath.patients.services import PatientDetails
     from mildpath.scheduling.availability import available_slots
-    from mildpath.scheduling.booking import PatientDetails, appointment_book
     from mildpath.scheduling.models import AppointmentType
+    from mildpath.scheduling.services.booking import appointment_book
 
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     now = clock.now()
@@ -136,7 +139,7 @@ def test_moving_an_appointment_by_keyboard(page, language):
         now=now,
     )[0]
     appointment = appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=first_free.start,
         patient=PatientDetails(

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from icalendar import Calendar
 
-from mildpath.practice.demo import demo_schedule_load
+from mildpath.demo.loader import demo_schedule_load
 from mildpath.scheduling.models import Appointment
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_a_patient_books_in_four_steps(client, schedule, audit_log):
     assert "Rosa Delgado" in review.text
     assert Appointment.objects.count() == 0  # nothing is booked until confirmed
 
-    with audit_log.exactly_one(action="create", object_type="scheduling.Appointment"):
+    with audit_log.exactly_one(action="appointment.book", object_type="scheduling.Appointment"):
         done = client.post("/book/pasadena/review/")
     assert done.headers["Location"] == "/book/booked/"
     appointment = Appointment.objects.get()

@@ -8,14 +8,16 @@ import pytest
 import time_machine
 
 from mildpath.core import clock
-from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.booking import PatientDetails, appointment_book
+from mildpath.demo.loader import demo_schedule_load
+from mildpath.patients.services import PatientDetails
 from mildpath.scheduling.models import (
     Appointment,
     AppointmentType,
     OutboundMessage,
     WaitlistEntry,
 )
+from mildpath.scheduling.services.booking import appointment_book
+from tests.helpers import TEST_ACTOR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 WEDNESDAY_9AM = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
@@ -32,7 +34,7 @@ def booked(demo_practice):
     demo_schedule_load()
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     return appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=WEDNESDAY_9AM,
         patient=PatientDetails(
@@ -48,7 +50,7 @@ def test_the_day_view_lists_the_locations_appointments(
 ):
     sign_in(make_staff("front_desk", ("pasadena",)))
     with audit_log.exactly_one(
-        action="read", detail={"list": "calendar", "location": "pasadena", "count": 1}
+        action="appointment.list", detail={"location": "pasadena", "count": 1}
     ):
         day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
     assert day.status_code == 200
@@ -88,7 +90,7 @@ def test_staff_of_another_location_cannot_see_the_appointment(client, booked, ma
 def test_arrived_then_completed(client, booked, make_staff, sign_in, audit_log):
     sign_in(make_staff("front_desk", ("pasadena",)))
     url = f"/staff/calendar/appointments/{booked.pk}/change/"
-    with audit_log.exactly_one(action="update", detail={"status": ["booked", "arrived"]}):
+    with audit_log.exactly_one(action="appointment.mark", detail={"status": ["booked", "arrived"]}):
         client.post(url, {"action": "arrived"})
     client.post(url, {"action": "fulfilled"})
     booked.refresh_from_db()
@@ -127,9 +129,9 @@ def test_a_cancellation_made_by_mistake_is_undone_with_fresh_reminders(
     cancelled = client.post(change, {"action": "cancel"}, follow=True)
     assert "undo it below" in cancelled.text
     assert "Undo the cancellation" in cancelled.text
-    with audit_log.exactly_one(action="update", object_id=str(booked.pk)) as log:
+    with audit_log.exactly_one(action="appointment.restore", object_id=str(booked.pk)):
         undone = client.post(change, {"action": "restore"})
-    assert log["event"].detail["status"] == ["cancelled", "booked"]
+    assert Appointment.objects.get(pk=booked.pk).status == "booked"
     assert "booked again" in client.get(undone["Location"]).text
     booked.refresh_from_db()
     assert (booked.status, booked.cancelled_at) == ("booked", None)
@@ -143,7 +145,7 @@ def test_a_cancellation_stays_when_someone_else_took_the_time(client, booked, ma
     change = f"/staff/calendar/appointments/{booked.pk}/change/"
     client.post(change, {"action": "cancel"})
     appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=booked.appointment_type,
         start=WEDNESDAY_9AM,
         practitioner_id=booked.practitioner_id,
@@ -160,7 +162,7 @@ def test_undoing_takes_back_the_time_offered_to_the_waiting_list(
     client, booked, make_staff, sign_in
 ):
     later = appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=booked.appointment_type,
         start=datetime(2026, 12, 9, 17, 0, tzinfo=UTC),
         practitioner_id=booked.practitioner_id,
@@ -201,7 +203,7 @@ def test_moving_rewrites_the_reminders_and_tells_the_patient(
     sign_in(make_staff("front_desk", ("pasadena",)))
     page = client.get(f"/staff/calendar/appointments/{booked.pk}/")
     new_start = page.context["free"][4].start
-    with audit_log.exactly_one(action="update", object_id=str(booked.pk)):
+    with audit_log.exactly_one(action="appointment.move", object_id=str(booked.pk)):
         client.post(
             f"/staff/calendar/appointments/{booked.pk}/change/",
             {"action": "move", "start": new_start.isoformat()},
@@ -220,7 +222,7 @@ def test_moving_rewrites_the_reminders_and_tells_the_patient(
 def test_moving_onto_a_taken_time_changes_nothing(client, booked, make_staff, sign_in):
     kind = booked.appointment_type
     other = appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=datetime(2026, 12, 2, 19, 0, tzinfo=UTC),
         patient=PatientDetails("Ana", "Ruiz", date(1955, 6, 1), "+16265550177", "", "es"),

@@ -105,7 +105,7 @@ def test_the_database_refuses_a_request_without_consent(demo_practice):
 
 
 def test_the_public_request_is_recorded_in_the_audit_trail(client, demo_practice, audit_log):
-    with audit_log.exactly_one(action="create", actor=None, actor_label="public site"):
+    with audit_log.exactly_one(action="callback.create", actor=None, actor_label="public site"):
         client.post(URL, _data())
 
 
@@ -123,15 +123,15 @@ def test_front_desk_works_the_requests_of_their_locations(
     client.post(URL, _data(name="Anywhere Caller", preferred_location=""))
     user = make_staff("front_desk", ("pasadena",))
     sign_in(user)
-    with audit_log.exactly_one(action="read", actor=user):
+    with audit_log.exactly_one(action="callback.list", actor=user):
         listing = client.get("/staff/requests/")
     names = {row.name for row in listing.context["rows"]}
     assert names == {"María José O'Neil-García", "Anywhere Caller"}
 
     request_id = ConsultationRequest.objects.get(name="Anywhere Caller").pk
-    with audit_log.exactly_one(action="read", object_id=str(request_id)):
+    with audit_log.exactly_one(action="callback.read", object_id=str(request_id)):
         assert client.get(f"/staff/requests/{request_id}/").status_code == 200
-    with audit_log.exactly_one(action="update", detail={"changed": ["staff_notes", "status"]}):
+    with audit_log.exactly_one(action="callback.update", detail={"changed": ["staff_notes", "status"]}):
         saved = client.post(
             f"/staff/requests/{request_id}/",
             {"status": "contacted", "staff_notes": "Left a voicemail"},

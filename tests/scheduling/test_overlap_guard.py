@@ -11,10 +11,10 @@ import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from mildpath.audit.models import AuditEvent
+from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import Patient
-from mildpath.practice.demo import demo_schedule_load
 from mildpath.practice.models import Practitioner
-from mildpath.scheduling import booking
+from mildpath.scheduling.services import booking
 from mildpath.scheduling.models import Appointment
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_a_booking_that_slips_past_the_check_gets_a_clean_409_and_writes_nothing
     assert _book(client, slot["start"]).status_code == 201
     counts = (Patient.objects.count(), Appointment.objects.count(), AuditEvent.objects.count())
     # A check that sees nothing: only the database stands in the way.
-    monkeypatch.setattr(booking.sql, "clashes", lambda **_: (set(), False))
+    monkeypatch.setattr(booking, "clashes", lambda **_: (set(), False))
     second = _book(client, slot["start"], given_name="Bea", phone="(626) 555-0102")
     assert second.status_code == 409
     assert second.json()["reason"] == "constraint"

@@ -8,15 +8,18 @@ import pytest
 import time_machine
 
 from mildpath.core import clock
-from mildpath.practice.demo import demo_schedule_load
+from mildpath.demo.loader import demo_schedule_load
+from mildpath.patients.services import PatientDetails
 from mildpath.practice.models import Practitioner
-from mildpath.scheduling.booking import PatientDetails, SlotTaken, appointment_book
+from mildpath.scheduling.errors import SlotTaken
 from mildpath.scheduling.models import (
     Appointment,
     AppointmentType,
     OutboundMessage,
     WorkingHours,
 )
+from mildpath.scheduling.services.booking import appointment_book
+from tests.helpers import TEST_ACTOR
 
 pytestmark = pytest.mark.django_db
 WEDNESDAY_9 = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 9 a.m. in Pasadena
@@ -32,7 +35,7 @@ def kind(demo_practice):
 def _book(kind, start, n=1, practitioner_id=None):
     """Rosa{n}'s booking (Rosa1 by default: the same person each time)."""
     return appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=start,
         practitioner_id=practitioner_id,
@@ -66,7 +69,7 @@ def test_a_patient_moves_their_visit_and_the_reminders_follow(kind, client, audi
     page = client.get(manage + "move/?from=2026-12-03")
     assert page.status_code == 200
     assert "Move my appointment to this time" in page.text
-    with audit_log.exactly_one(action="update", object_type="scheduling.Appointment") as log:
+    with audit_log.exactly_one(action="appointment.move", object_type="scheduling.Appointment") as log:
         moved = client.post(
             manage + "move/?from=2026-12-03", {"slot": _slot_value(page.text, THURSDAY_10)}
         )

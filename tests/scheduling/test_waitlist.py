@@ -8,11 +8,13 @@ import pytest
 import time_machine
 
 from mildpath.core import clock
-from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.booking import PatientDetails, appointment_book
-from mildpath.scheduling.changes import appointment_cancel, appointment_move
+from mildpath.demo.loader import demo_schedule_load
+from mildpath.patients.services import PatientDetails
 from mildpath.scheduling.models import AppointmentType, OutboundMessage, WaitlistEntry
-from mildpath.scheduling.waitlist import waitlist_offer_lapse
+from mildpath.scheduling.services.booking import appointment_book
+from mildpath.scheduling.services.changes import appointment_cancel, appointment_move
+from mildpath.scheduling.services.waitlist import waitlist_offer_lapse
+from tests.helpers import TEST_ACTOR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 EARLY = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # Wednesday 9 a.m., Pasadena
@@ -32,7 +34,7 @@ def kind(demo_practice):
 
 def _book(kind, start, n, email="x@example.com"):
     return appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=start,
         patient=PatientDetails(
@@ -56,7 +58,7 @@ def test_a_cancellation_offers_the_time_and_the_patient_takes_it(kind, client, m
     entry = WaitlistEntry.objects.get(appointment=later)
     client.post("/staff/sign-out/")
 
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=True)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=True)
     entry.refresh_from_db()
     assert entry.status == "offered"
     assert entry.offered_start == EARLY
@@ -82,7 +84,7 @@ def test_taking_a_time_another_doctor_freed_books_it_with_that_doctor(kind, clie
     later = _book(kind, EARLY + timedelta(days=8), 2)  # a Thursday: another doctor's day
     assert later.practitioner_id != early.practitioner_id
     WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=True)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=True)
 
     taken = client.post(_offer_link(WaitlistEntry.objects.get()) + "take/", follow=True)
     assert "your appointment is now at the earlier time" in taken.text
@@ -94,11 +96,11 @@ def test_an_offer_no_longer_earlier_than_the_visit_is_gone(kind, client):
     early = _book(kind, EARLY, 1)
     later = _book(kind, EARLY + timedelta(days=14), 2)
     WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=True)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=True)
     link = _offer_link(WaitlistEntry.objects.get())
     # Meanwhile the patient moved their own visit to before the offered time.
     sooner = EARLY - timedelta(days=2)  # Monday: the same doctor is there
-    appointment_move(request=None, appointment=later, start=sooner, now=clock.now())
+    appointment_move(actor=TEST_ACTOR, appointment=later, start=sooner, now=clock.now())
     answer = client.post(link + "take/", follow=True)
     assert "no longer available" in answer.text
     later.refresh_from_db()
@@ -109,7 +111,7 @@ def test_only_patients_it_brings_forward_are_offered_the_time(kind):
     early = _book(kind, EARLY, 1)
     earlier = _book(kind, EARLY - timedelta(days=1), 2)
     WaitlistEntry.objects.create(appointment=earlier, created_at=clock.now())
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=False)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=False)
     assert WaitlistEntry.objects.get().status == "waiting"
     assert not OutboundMessage.objects.filter(kind="offer").exists()
 
@@ -122,7 +124,7 @@ def test_an_unanswered_offer_passes_to_the_next_in_line(kind, frozen):
     second = WaitlistEntry.objects.create(
         appointment=_book(kind, EARLY + timedelta(days=14), 3), created_at=clock.now()
     )
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=False)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=False)
     first.refresh_from_db()
     assert first.status == "offered"
     frozen.shift(timedelta(hours=13))
@@ -137,7 +139,7 @@ def test_a_time_taken_meanwhile_is_gone_and_the_patient_keeps_theirs(kind, clien
     early = _book(kind, EARLY, 1)
     later = _book(kind, EARLY + timedelta(days=7), 2)
     entry = WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=False)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=False)
     entry.refresh_from_db()
     link = _offer_link(entry)
     _book(kind, EARLY, 4)  # someone books it online first
@@ -153,6 +155,6 @@ def test_the_offer_is_on_the_audit_trail_of_the_patient_it_goes_to(kind):
     early = _book(kind, EARLY, 1)
     later = _book(kind, EARLY + timedelta(days=7), 2)
     WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
-    appointment_cancel(request=None, appointment=early, now=clock.now(), by_patient=False)
-    offer = AuditEvent.objects.get(action="link_issued", patient_id=later.patient_id)
+    appointment_cancel(actor=TEST_ACTOR, appointment=early, now=clock.now(), by_patient=False)
+    offer = AuditEvent.objects.get(action="waitlist.offer", patient_id=later.patient_id)
     assert offer.actor_label == "waiting list"

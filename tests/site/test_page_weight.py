@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.page_weight import BUDGET_BYTES, PUBLIC_PATHS, measure
-from mildpath.practice.demo import demo_schedule_load
+from mildpath.demo.loader import demo_schedule_load
 
 
 @pytest.mark.django_db

@@ -1,0 +1,70 @@
+"""The audit trail's actions, ``<noun>.<verb>``, with the words staff read for them.
+
+An action names what happened to what, so the trail can be filtered for, say, every
+cancellation (``appointment.cancel``) rather than every "update". Entries written
+before the names were namespaced keep their old names; those are listed too, so the
+trail still reads them.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS: dict[str, Promise] = {
+    "appointment.book": _("Appointment booked"),
+    "appointment.cancel": _("Appointment cancelled"),
+    "appointment.restore": _("Cancellation undone"),
+    "appointment.move": _("Appointment moved"),
+    "appointment.mark": _("Appointment marked"),
+    "appointment.read": _("Appointment viewed"),
+    "appointment.list": _("Calendar viewed"),
+    "waitlist.join": _("Joined the waiting list"),
+    "waitlist.offer": _("Earlier time offered"),
+    "waitlist.accept": _("Earlier time taken"),
+    "waitlist.lapse": _("Earlier-time offer lapsed"),
+    "callback.create": _("Call-back requested"),
+    "callback.update": _("Call-back request updated"),
+    "callback.booked": _("Call-back request booked"),
+    "callback.read": _("Call-back request viewed"),
+    "callback.list": _("Call-back requests listed"),
+    "patient.create": _("Patient added"),
+    "patient.read": _("Patient viewed"),
+    "patient.list": _("Patients listed"),
+    "patient.location": _("Patient seen at a location"),
+    "link.issue": _("Patient link issued"),
+    "link.open": _("Patient link opened"),
+    "link.reject": _("Patient link refused"),
+    "link.revoke": _("Patient link revoked"),
+    "link.use": _("Patient link used"),
+    "emergency.grant": _("Emergency access"),
+    "message.fail": _("Message could not be sent"),
+    "staff.sign_in": _("Sign-in"),
+    "staff.sign_in_failed": _("Failed sign-in"),
+    "staff.locked_out": _("Locked out"),
+    "staff.sign_out": _("Sign-out"),
+    "staff.mfa_enrol": _("Two-step sign-in set up"),
+    "audit.export": _("Audit trail exported"),
+}
+
+# Names of entries written before actions were namespaced.
+LEGACY_ACTIONS: dict[str, Promise] = {
+    "read": _("Read"),
+    "create": _("Create"),
+    "update": _("Update"),
+    "export": _("Export"),
+    "sign_in": _("Sign-in"),
+    "sign_in_failed": _("Failed sign-in"),
+    "sign_out": _("Sign-out"),
+    "locked_out": _("Locked out"),
+    "mfa_enrolled": _("Two-step sign-in set up"),
+    "break_glass": _("Emergency access"),
+    "link_issued": _("Patient link issued"),
+    "link_opened": _("Patient link opened"),
+    "link_rejected": _("Patient link refused"),
+    "link_revoked": _("Patient link revoked"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action) or LEGACY_ACTIONS.get(action) or action)

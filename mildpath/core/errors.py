@@ -1,0 +1,39 @@
+"""Errors any app may raise that the web layer answers the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+
+class Busy(Exception):
+    """A lock was not granted in time (MILDPATH_LOCK_TIMEOUT_MS): somebody else is
+    changing the same records right now. Nothing was written; trying again is safe."""
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+class BusyMiddleware:
+    """Answers ``Busy`` with 503 "busy, try again": JSON under /api/, a page elsewhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Busy):
+            return None
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {"error": "busy", "message": "Busy right now: try again in a few seconds."},
+                status=503,
+            )
+        else:
+            response = render(request, "site/busy.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

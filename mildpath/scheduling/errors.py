@@ -1,0 +1,34 @@
+"""Why a scheduling change did not happen. Each is raised before anything is written,
+or inside the transaction it rolls back, so a refused change leaves no trace."""
+
+from __future__ import annotations
+
+
+class SlotTaken(Exception):
+    """The time is not free (``reason``: "taken" by our check, "constraint" when the
+    database's own no-overlap guard caught it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PatientAlreadyBooked(Exception):
+    """The patient already holds an appointment at an overlapping time."""
+
+
+class TooLateToChange(Exception):
+    """Inside the cut-off before the visit, when a patient may no longer cancel or move
+    it online (MILDPATH_CANCEL_CUTOFF_HOURS)."""
+
+
+class NotAllowedNow(Exception):
+    """The appointment's state does not allow this change (cancelled, already marked)."""
+
+
+class AlreadyWaiting(Exception):
+    """The appointment is on the waiting list already."""
+
+
+class OfferGone(Exception):
+    """The earlier time offered is no longer this patient's to take."""

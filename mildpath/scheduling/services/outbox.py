@@ -1,0 +1,157 @@
+"""The worker's side of the outbox (healthchecks' ``sendalerts`` is the model).
+
+A worker claims due messages in a short transaction of its own (``outbox_claim``),
+then sends each one outside any transaction (``outbox_send``) and marks how it went:
+
+- two workers never claim the same message: PostgreSQL skips rows another worker has
+  locked (``select_for_update(skip_locked=True)``); SQLite's IMMEDIATE transaction lets
+  one claim run at a time;
+- a failed send is tried again later (``BACKOFF``), and after ``MAX_ATTEMPTS`` it is
+  marked failed for the front desk to see;
+- a message still "sending" ``CLAIM_TIMEOUT`` after its claim belongs to a worker that
+  died; it is claimed again. Only a worker killed between handing the message to the
+  provider and marking it sent can cause a repeat, and the provider gets the same key
+  (email Message-ID, the SMS idempotency key) both times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import translation
+
+from mildpath.audit.actor import Actor
+from mildpath.audit.services import record
+from mildpath.scheduling.ics import appointment_ics
+from mildpath.scheduling.models import Appointment, OutboundMessage
+from mildpath.scheduling.sms import sms_backend
+
+MAX_ATTEMPTS = 5
+# Wait after the 1st, 2nd, ... failed attempt; the last entry repeats.
+BACKOFF = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+WORKER = Actor.system("outbox worker")
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=settings.MILDPATH_OUTBOX_CLAIM_TIMEOUT)
+
+
+def outbox_claim(*, now: datetime, limit: int = 20) -> list[int]:
+    """Claim up to ``limit`` messages that are due, or whose claim has lapsed, for this
+    worker; returns their ids, earliest due first."""
+    with transaction.atomic():
+        due = OutboundMessage.objects.filter(
+            Q(status=OutboundMessage.Status.PENDING, send_after__lte=now)
+            | Q(status=OutboundMessage.Status.SENDING, claimed_at__lt=now - claim_timeout())
+        ).order_by("send_after", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        OutboundMessage.objects.filter(pk__in=ids).update(
+            status=OutboundMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def _still_wanted(message: OutboundMessage) -> bool:
+    appointment = message.appointment
+    if message.kind != "reminder" or appointment is None:
+        return True
+    return (
+        appointment.status == Appointment.Status.BOOKED and appointment.start == message.for_start
+    )
+
+
+def _deliver(message: OutboundMessage, now: datetime) -> None:
+    if message.channel == OutboundMessage.Channel.SMS:
+        sms_backend().send(to=message.to, body=message.body, key=message.key)
+        return
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[message.to],
+        headers={"Message-ID": f"<{message.key.replace(':', '.')}@mildpath>"},
+    )
+    if message.attach_ics and message.appointment is not None:
+        with translation.override(message.language):
+            calendar_file = appointment_ics(message.appointment, now=now)
+        email.attach("appointment.ics", calendar_file, "text/calendar")
+    email.send()
+
+
+def _mark(message: OutboundMessage, **changes: object) -> bool:
+    """Change a message this worker holds; False if its claim passed to another worker."""
+    return bool(
+        OutboundMessage.objects.filter(
+            pk=message.pk, status=OutboundMessage.Status.SENDING, claimed_at=message.claimed_at
+        ).update(**changes)
+    )
+
+
+def outbox_send(*, message_id: int, now: datetime) -> str:
+    """Send one claimed message and mark how it went: sent, no longer wanted (a reminder
+    for a visit cancelled or moved since), retrying, or failed."""
+    message = (
+        OutboundMessage.objects.select_related(
+            "appointment__location", "appointment__appointment_type", "appointment__practitioner"
+        )
+        .filter(pk=message_id, status=OutboundMessage.Status.SENDING)
+        .first()
+    )
+    if message is None:
+        return "not claimed"
+    if not _still_wanted(message):
+        _mark(message, status=OutboundMessage.Status.CANCELLED)
+        return "no longer wanted"
+    try:
+        _deliver(message, now)
+    except Exception as exc:  # noqa: BLE001 - any provider failure is retried, then shown
+        return _failed(message, str(exc) or exc.__class__.__name__, now)
+    _mark(message, status=OutboundMessage.Status.SENT, sent_at=now, error="")
+    return "sent"
+
+
+def _failed(message: OutboundMessage, error: str, now: datetime) -> str:
+    if message.attempts < MAX_ATTEMPTS:
+        wait = BACKOFF[min(message.attempts, len(BACKOFF)) - 1]
+        _mark(
+            message,
+            status=OutboundMessage.Status.PENDING,
+            send_after=now + wait,
+            error=error[:300],
+        )
+        return "retrying"
+    with transaction.atomic():
+        if _mark(message, status=OutboundMessage.Status.FAILED, error=error[:300]):
+            appointment = message.appointment
+            record(
+                action="message.fail",
+                actor=WORKER,
+                now=now,
+                obj=message,
+                patient_id=appointment.patient_id if appointment is not None else None,
+                detail={
+                    "kind": message.kind,
+                    "channel": message.channel,
+                    "attempts": message.attempts,
+                },
+            )
+    return "failed"
+
+
+def outbox_work(*, now: datetime, limit: int = 20) -> dict[str, int]:
+    """One round of the worker: claim what is due and send it; how each went."""
+    outcomes: dict[str, int] = {}
+    for message_id in outbox_claim(now=now, limit=limit):
+        outcome = outbox_send(message_id=message_id, now=now)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

@@ -1,0 +1,146 @@
+"""What several test modules share: a live server of the app on the suite's database,
+a free port, the actor tests act as, and one way to run the outbox worker's round."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.db import connection
+
+from mildpath.audit.actor import Actor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Who a test's service calls act as, when the test is not about who acts.
+TEST_ACTOR = Actor.system("test")
+
+
+def send_due(now: datetime) -> dict[int, str]:
+    """One round of the outbox worker at ``now``: every due message claimed and sent;
+    how each went, by message id."""
+    from mildpath.scheduling.services.outbox import outbox_claim, outbox_send
+
+    return {
+        message_id: outbox_send(message_id=message_id, now=now)
+        for message_id in outbox_claim(now=now, limit=10_000)
+    }
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, tmp_path: Path, lock: bool) -> None:
+        self.port = free_port()
+        self.vendor = connection.vendor
+        if self.vendor == "postgresql":
+            self.database_url = self._fresh_postgres_database()
+        else:
+            self.database_url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            "MILDPATH_PROFILE": "test",
+            "DATABASE_URL": self.database_url,
+            "MILDPATH_TEST_BOOKING_LOCK": "on" if lock else "off",
+            "MILDPATH_VAR_DIR": str(tmp_path),
+            # Every attempt comes from 127.0.0.1: lift the public flood guard.
+            "MILDPATH_PUBLIC_CREATIONS_PER_HOUR": "1000000",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _fresh_postgres_database(self) -> str:
+        import psycopg
+
+        base = os.environ["DATABASE_URL"]
+        name = f"race_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return base.rsplit("/", 1)[0] + f"/{name}"
+
+    def manage(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
+            capture_output=True, timeout=180,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self.manage("migrate", "--noinput")
+        self.manage("load_demo")
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [str(gunicorn), "mildpath.wsgi", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", "2", "--threads", "16", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url("/healthz"), timeout=10).close()  # noqa: S310
+                return
+            except OSError:  # not listening yet, or a first answer slow on a busy machine
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def counts(self, *queries: str) -> list[int]:
+        """Each query's single number, read straight from the server's database."""
+        if self.vendor == "postgresql":
+            import psycopg
+
+            with psycopg.connect(self.database_url) as pg:
+                return [int(pg.execute(q).fetchall()[0][0]) for q in queries]
+        path = dj_database_url.parse(self.database_url)["NAME"]
+        with sqlite3.connect(str(path)) as lite:
+            return [int(lite.execute(q).fetchall()[0][0]) for q in queries]
+
+    def slots(self, slug: str) -> list[dict[str, str]]:
+        """Free consultation slots at one location over the next four weeks, from the
+        API. The server runs on the real clock, so the days are counted from today."""
+        first = date.today() + timedelta(days=2)  # noqa: DTZ011 - the server's real clock
+        query = (
+            f"location={slug}&appointment_type=consultation"
+            f"&date_from={first.isoformat()}&date_to={(first + timedelta(days=27)).isoformat()}"
+        )
+        with urllib.request.urlopen(self.url(f"/api/v1/slots?{query}")) as response:  # noqa: S310
+            return list(json.load(response)["slots"])
+
+    def book(self, body: dict[str, object]) -> tuple[int, dict[str, str]]:
+        """POST a booking; the status and the JSON answer (empty if it is not JSON)."""
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            self.url("/api/v1/appointments"),
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            try:
+                return error.code, json.loads(error.read())
+            except ValueError:
+                return error.code, {}
