@@ -14,8 +14,14 @@ from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.core import clock
+from mildpath.patients.models import PatientLink
 from mildpath.practice.models import Location
-from mildpath.scheduling.models import Appointment, ConsultationRequest, OutboundMessage
+from mildpath.scheduling.models import (
+    Appointment,
+    ConsultationRequest,
+    OutboundMessage,
+    WaitlistEntry,
+)
 
 
 def _requests_in_scope(actor: Actor) -> QuerySet[ConsultationRequest]:
@@ -151,3 +157,53 @@ def failed_messages(actor: Actor, *, limit: int = 200) -> list[OutboundMessage]:
         detail={"list": "failed_messages", "count": len(rows)},
     )
     return rows
+
+
+# Reads for the patient's own pages: what their link, or this browser's just-made
+# booking, is about. The link's opening is audited where it is opened; a booking or
+# request made in this browser shows the person what they have just typed.
+
+
+def appointment_for_link(link: PatientLink) -> Appointment | None:
+    """The appointment a patient's link is about, if it is still theirs."""
+    if link.target_id is None:
+        return None
+    return (
+        Appointment.objects.select_related("location", "practitioner", "appointment_type")
+        .filter(pk=link.target_id, patient_id=link.patient_id)
+        .first()
+    )
+
+
+def waitlist_entry_for_link(link: PatientLink) -> WaitlistEntry | None:
+    """The waiting-list entry an earlier-time offer link is about, if it is theirs."""
+    if link.target_id is None:
+        return None
+    return (
+        WaitlistEntry.objects.select_related(
+            "appointment__location", "appointment__practitioner", "offered_practitioner"
+        )
+        .filter(pk=link.target_id, appointment__patient_id=link.patient_id)
+        .first()
+    )
+
+
+def appointment_just_booked(appointment_id: int) -> Appointment | None:
+    """The appointment this browser's session has just booked (its id is kept only in
+    the session, so a guessed URL shows nobody's booking)."""
+    return (
+        Appointment.objects.select_related(
+            "location", "practitioner", "appointment_type", "patient"
+        )
+        .filter(pk=appointment_id)
+        .first()
+    )
+
+
+def consultation_request_just_sent(request_id: int) -> ConsultationRequest | None:
+    """The call-back request this browser's session has just sent."""
+    return (
+        ConsultationRequest.objects.select_related("preferred_location")
+        .filter(pk=request_id)
+        .first()
+    )

@@ -11,7 +11,7 @@ from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.practice.forms import ZipSearchForm
 from mildpath.practice.queries import location_public, locations_nearest, locations_public
-from mildpath.scheduling.models import ConsultationRequest
+from mildpath.scheduling.queries import consultation_request_just_sent
 from mildpath.scheduling.services.requests import consultation_request_create
 from mildpath.scheduling.throttle import CALL_BACK, too_many, too_many_page
 from mildpath.site import selfcheck
@@ -99,13 +99,7 @@ def consultation_received(request: HttpRequest) -> HttpResponse:
     # The confirmation is tied to the browser that sent the request, so a shared or
     # guessed URL shows nobody's name or phone number.
     request_id = request.session.get(CONSULTATION_SESSION_KEY)
-    received = (
-        ConsultationRequest.objects.select_related("preferred_location")
-        .filter(pk=request_id)
-        .first()
-        if request_id
-        else None
-    )
+    received = consultation_request_just_sent(int(request_id)) if request_id else None
     if received is None:
         return redirect("site:consultation_request")
     return render(request, "site/consultation_received.html", {"received": received})

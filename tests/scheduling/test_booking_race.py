@@ -31,6 +31,11 @@ SELECT COUNT(*) FROM scheduling_appointment a JOIN scheduling_appointment b
 """
 
 
+def _letters(n: int) -> str:
+    """A number written in letters (12 -> "bc"): names may not hold digits."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(n))
+
+
 def _attempt(server: Server, slot: dict[str, str], n: int) -> tuple[int, str]:
     status, answer = server.book(
         {
@@ -40,7 +45,7 @@ def _attempt(server: Server, slot: dict[str, str], n: int) -> tuple[int, str]:
             "practitioner": slot["practitioner"],
             "patient": {
                 "given_name": "Racer",
-                "family_name": f"Number{n}",
+                "family_name": f"Racer-{_letters(n)}",
                 "date_of_birth": "1950-01-01",
                 "phone": f"(626) 555-{1000 + n:04d}",
             },
@@ -127,7 +132,7 @@ def _book_person(server: Server, slug: str, start: str, person: int) -> tuple[in
             "start": start,
             "patient": {
                 "given_name": "Twice",
-                "family_name": f"Person{person}",
+                "family_name": f"Person-{_letters(person)}",
                 "date_of_birth": "1950-01-01",
                 "phone": f"(626) 555-{7000 + person:04d}",
             },

@@ -25,6 +25,7 @@ from mildpath.scheduling.errors import (
 )
 from mildpath.scheduling.forms.public import SlotForm, slot_days
 from mildpath.scheduling.models import Appointment, WaitlistEntry
+from mildpath.scheduling.queries import appointment_for_link, waitlist_entry_for_link
 from mildpath.scheduling.services.changes import (
     appointment_cancel,
     appointment_move,
@@ -32,16 +33,6 @@ from mildpath.scheduling.services.changes import (
 )
 
 PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
-
-
-def _appointment(link: PatientLink) -> Appointment | None:
-    if link.target_id is None:
-        return None
-    return (
-        Appointment.objects.select_related("location", "practitioner", "appointment_type")
-        .filter(pk=link.target_id, patient_id=link.patient_id)
-        .first()
-    )
 
 
 def _changeable(appointment: Appointment, now: datetime) -> bool:
@@ -78,7 +69,7 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
         return opened
     assert opened.link is not None  # noqa: S101 - _opened returns active links only
     link = opened.link
-    appointment = _appointment(link)
+    appointment = appointment_for_link(link)
     now = clock.now()
     context = {
         "link": link,
@@ -102,7 +93,9 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
     check = patient_link_check(token=token, purpose=PURPOSE, now=now)
-    appointment = _appointment(check.link) if check.link and check.state == "active" else None
+    appointment = (
+        appointment_for_link(check.link) if check.link and check.state == "active" else None
+    )
     if appointment is None:
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
     try:
@@ -132,7 +125,9 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         )
     if check.state == "throttled":
         return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
-    appointment = _appointment(check.link) if check.link and check.state == "active" else None
+    appointment = (
+        appointment_for_link(check.link) if check.link and check.state == "active" else None
+    )
     if appointment is None or check.link is None:
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
     manage_url = request.path.rsplit("/move/", 1)[0] + "/"
@@ -199,18 +194,6 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 OFFER = PatientLink.Purpose.EARLIER_TIME.value
 
 
-def _entry(link: PatientLink) -> WaitlistEntry | None:
-    if link.target_id is None:
-        return None
-    return (
-        WaitlistEntry.objects.select_related(
-            "appointment__location", "appointment__practitioner", "offered_practitioner"
-        )
-        .filter(pk=link.target_id, appointment__patient_id=link.patient_id)
-        .first()
-    )
-
-
 @require_http_methods(["GET", "HEAD"])
 def offer_page(request: HttpRequest, token: str) -> HttpResponse:
     """Where the link in an earlier-time offer lands."""
@@ -219,7 +202,7 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
         return opened
     assert opened.link is not None  # noqa: S101 - _opened returns active links only
     link = opened.link
-    entry = _entry(link)
+    entry = waitlist_entry_for_link(link)
     now = clock.now()
     open_offer = (
         entry is not None
@@ -241,7 +224,7 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
 def offer_take(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
     check = patient_link_check(token=token, purpose=OFFER, now=now)
-    entry = _entry(check.link) if check.link and check.state == "active" else None
+    entry = waitlist_entry_for_link(check.link) if check.link and check.state == "active" else None
     if entry is None or check.link is None:
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
     base = request.path.rsplit("/take/", 1)[0]

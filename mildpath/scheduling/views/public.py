@@ -29,6 +29,7 @@ from mildpath.scheduling.errors import PatientAlreadyBooked, SlotTaken
 from mildpath.scheduling.forms.public import DetailsForm, SlotForm, slot_days
 from mildpath.scheduling.ics import appointment_ics
 from mildpath.scheduling.models import Appointment, AppointmentType
+from mildpath.scheduling.queries import appointment_just_booked
 from mildpath.scheduling.services.booking import appointment_book
 from mildpath.scheduling.throttle import BOOKING, too_many, too_many_page
 
@@ -212,13 +213,7 @@ def _booked(request: HttpRequest) -> Appointment | None:
     appointment_id = request.session.get(BOOKED)
     if not appointment_id:
         return None
-    return (
-        Appointment.objects.select_related(
-            "location", "practitioner", "appointment_type", "patient"
-        )
-        .filter(pk=appointment_id)
-        .first()
-    )
+    return appointment_just_booked(int(appointment_id))
 
 
 @require_http_methods(["GET", "HEAD"])
