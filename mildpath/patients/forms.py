@@ -3,14 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.core.forms import BirthDateField, PhoneField
+from mildpath.core.forms import BirthDateField, PersonNameField, PhoneField
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.practice.models import Location
 
 
 class PatientForm(forms.Form):
-    given_name = forms.CharField(label=_("Given name"), max_length=80)
-    family_name = forms.CharField(label=_("Family name"), max_length=80)
+    given_name = PersonNameField(label=_("Given name"), max_length=80)
+    family_name = PersonNameField(label=_("Family name"), max_length=80)
     date_of_birth = BirthDateField(
         label=_("Date of birth"),
         help_text=_("Year-month-day, for example 1952-03-17."),
