@@ -261,6 +261,9 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", default=True)
+    # A mail server that stops answering must not hold the worker (and every message
+    # behind it) for ever: the send fails, and is tried again later.
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = Path(os.environ.get("MILDPATH_EMAIL_FILE_PATH", VAR_DIR / "mail"))

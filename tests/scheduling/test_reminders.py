@@ -4,6 +4,7 @@ delivered at most once, and never for a cancelled or moved appointment."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,13 +12,16 @@ from django.core import mail
 from icalendar import Calendar
 
 from mildpath.core import clock
-from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.booking import PatientDetails, appointment_book
-from mildpath.scheduling.changes import appointment_cancel
+from mildpath.demo.loader import demo_schedule_load
+from mildpath.patients.services import PatientDetails
 from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
-from mildpath.scheduling.tasks import deliver
+from mildpath.scheduling.services.booking import appointment_book
+from mildpath.scheduling.services.changes import appointment_cancel
+from tests.helpers import TEST_ACTOR, send_due
 
 pytestmark = pytest.mark.django_db
+
+REMINDER_SUBJECT = "Reminder: your appointment"
 
 
 @pytest.fixture
@@ -25,10 +29,21 @@ def schedule(demo_practice):
     demo_schedule_load()
 
 
+@pytest.fixture(autouse=True)
+def sms_dir(settings, tmp_path) -> Path:
+    """Texts sent in these tests land in the test's own folder, where they are counted."""
+    settings.MILDPATH_SMS_FILE_PATH = tmp_path / "sms"
+    return Path(settings.MILDPATH_SMS_FILE_PATH)
+
+
+def _texts_sent(sms_dir: Path) -> list[str]:
+    return sorted(path.name for path in sms_dir.glob("*.txt"))
+
+
 def _book(start: datetime, *, language: str = "en", email_ok: bool = True, sms_ok: bool = True):
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     return appointment_book(
-        request=None,
+        actor=TEST_ACTOR,
         appointment_type=kind,
         start=start,
         patient=PatientDetails(
@@ -43,10 +58,6 @@ def _book(start: datetime, *, language: str = "en", email_ok: bool = True, sms_o
         email_ok=email_ok,
         sms_ok=sms_ok,
     )
-
-
-def _deliver(message: OutboundMessage) -> str:
-    return deliver.call(message.pk)
 
 
 @time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
@@ -75,8 +86,12 @@ def test_no_reminders_without_consent(schedule):
 def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
     confirmation = OutboundMessage.objects.get(kind="confirmation")
-    assert _deliver(confirmation) == "sent"
-    assert _deliver(confirmation) == "not pending"
+    # Only the confirmation is due yet; the worker's round sends it.
+    assert send_due(clock.now()) == {confirmation.pk: "sent"}
+    # A second round does not claim it again: nothing more goes out.
+    assert send_due(clock.now()) == {}
+    confirmation.refresh_from_db()
+    assert (confirmation.status, confirmation.attempts) == ("sent", 1)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "Your appointment is booked"
@@ -114,12 +129,14 @@ def test_reminders_across_the_spring_change_give_the_local_time(schedule):
     reminder = appointment.messages.filter(kind="reminder", channel="email").earliest("send_after")
     assert reminder.send_after == datetime(2026, 3, 8, 15, 0, tzinfo=UTC)  # 72 hours before
     with time_machine.travel(reminder.send_after, tick=False):
-        assert _deliver(reminder) == "sent"
-    assert "Wednesday, March 11, 2026, 8 a.m." in mail.outbox[-1].body
+        outcomes = send_due(clock.now())
+    assert outcomes[reminder.pk] == "sent"
+    [sent] = [m for m in mail.outbox if m.subject == REMINDER_SUBJECT]
+    assert "Wednesday, March 11, 2026, 8 a.m." in sent.body
 
 
 @time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
-def test_a_cancelled_appointment_gets_no_reminder(schedule, client):
+def test_a_cancelled_appointment_gets_no_reminder(schedule, client, sms_dir):
     appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
     manage_url = (
         OutboundMessage.objects.get(kind="confirmation")
@@ -132,10 +149,17 @@ def test_a_cancelled_appointment_gets_no_reminder(schedule, client):
     assert "Your appointment is cancelled" in cancelled.text
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
-    for reminder in appointment.messages.filter(kind="reminder"):
-        assert reminder.status == "cancelled"
-        assert _deliver(reminder) == "not pending"
-    assert mail.outbox == []
+    reminders = list(appointment.messages.filter(kind="reminder"))
+    assert len(reminders) == 4
+    assert {reminder.status for reminder in reminders} == {"cancelled"}
+    # At the visit's time every reminder is long due, yet the worker claims none.
+    outcomes = send_due(appointment.start)
+    assert not {reminder.pk for reminder in reminders} & outcomes.keys()
+    for reminder in reminders:
+        reminder.refresh_from_db()
+        assert (reminder.status, reminder.attempts) == ("cancelled", 0)
+    assert [m.subject for m in mail.outbox if m.subject == REMINDER_SUBJECT] == []
+    assert _texts_sent(sms_dir) == []
     # The freed time is offered again.
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     assert _book(appointment.start).status == "booked"
@@ -143,20 +167,32 @@ def test_a_cancelled_appointment_gets_no_reminder(schedule, client):
 
 
 @time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
-def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancelled(schedule):
+def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancelled(
+    schedule, sms_dir
+):
     appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
     reminder = appointment.messages.filter(kind="reminder").first()
+    assert reminder is not None
+    # Moved behind the outbox's back: the reminder's time no longer matches the visit.
     Appointment.objects.filter(pk=appointment.pk).update(
         start=appointment.start + timedelta(days=1),
         end=appointment.end + timedelta(days=1),
         busy_start=appointment.busy_start + timedelta(days=1),
         busy_end=appointment.busy_end + timedelta(days=1),
     )
-    assert _deliver(reminder) == "no longer wanted"
+    outcomes = send_due(reminder.send_after)
+    assert outcomes[reminder.pk] == "no longer wanted"
+    reminder.refresh_from_db()
+    assert reminder.status == "cancelled"
     other = appointment.messages.filter(kind="reminder", status="pending").first()
-    appointment_cancel(request=None, appointment=appointment, now=clock.now(), by_patient=False)
-    assert _deliver(other) == "not pending"
-    assert mail.outbox == []
+    assert other is not None
+    appointment_cancel(actor=TEST_ACTOR, appointment=appointment, now=clock.now(), by_patient=False)
+    assert other.pk not in send_due(other.send_after)
+    other.refresh_from_db()
+    assert (other.status, other.attempts) == ("cancelled", 0)
+    # Only the confirmation ever went out; no reminder by email or text.
+    assert [m.subject for m in mail.outbox] == ["Your appointment is booked"]
+    assert _texts_sent(sms_dir) == []
 
 
 @time_machine.travel("2026-12-01T18:00:00+00:00", tick=False)
@@ -177,7 +213,8 @@ def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client):
 @time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
 def test_the_calendar_file_for_a_spanish_speaker_is_in_spanish(schedule):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
-    _deliver(OutboundMessage.objects.get(kind="confirmation"))
+    confirmation = OutboundMessage.objects.get(kind="confirmation")
+    assert send_due(clock.now()) == {confirmation.pk: "sent"}
     _, content, _ = mail.outbox[0].attachments[0]
     event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
     assert str(event.get("summary")) == "Consulta de paciente nuevo en Pasadena"

@@ -18,10 +18,12 @@ import pytest
 import time_machine
 
 from mildpath.core import clock
-from mildpath.practice.demo import demo_schedule_load
-from mildpath.scheduling.booking import PatientDetails, appointment_book
+from mildpath.demo.loader import demo_schedule_load
+from mildpath.patients.services import PatientDetails
 from mildpath.scheduling.models import AppointmentType, OutboundMessage
-from mildpath.scheduling.tasks import deliver
+from mildpath.scheduling.services.booking import appointment_book
+from mildpath.scheduling.services.outbox import MAX_ATTEMPTS
+from tests.helpers import TEST_ACTOR, send_due
 
 pytestmark = pytest.mark.django_db
 ACCOUNT, TOKEN = "AC" + "0" * 32, "secret-token"
@@ -82,7 +84,7 @@ def text_reminder(demo_practice):
     demo_schedule_load()
     with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
         appointment_book(
-            request=None,
+            actor=TEST_ACTOR,
             appointment_type=AppointmentType.objects.get(
                 location__slug="pasadena", kind="consultation"
             ),
@@ -91,25 +93,47 @@ def text_reminder(demo_practice):
             now=clock.now(),
             sms_ok=True,
         )
+    # No email address: the texts are the only messages, the earliest due first.
     return OutboundMessage.objects.filter(channel="sms").order_by("send_after").first()
 
 
+def _round_when_due(message: OutboundMessage) -> dict[int, str]:
+    """One worker round at the moment the message is (next) due."""
+    message.refresh_from_db()
+    with time_machine.travel(message.send_after, tick=False):
+        return send_due(clock.now())
+
+
+def _rounds_until_settled(message: OutboundMessage) -> list[str]:
+    """Worker rounds, each when the message is next due (past its back-off), until it
+    is sent or given up; how each round went for it."""
+    outcomes = []
+    for _ in range(MAX_ATTEMPTS):
+        outcomes.append(_round_when_due(message)[message.pk])
+        message.refresh_from_db()
+        if message.status != "pending":
+            break
+    return outcomes
+
+
 def test_a_text_reminder_goes_to_twilio_from_the_practice_number(twilio, text_reminder):
-    assert deliver.call(text_reminder.pk) == "sent"
+    assert _round_when_due(text_reminder) == {text_reminder.pk: "sent"}
     [fields] = twilio.received
     assert fields["To"] == ["+13105550111"]
     assert fields["From"] == ["+16265550199"]
     assert "9:00" in fields["Body"][0]  # the clinic's wall clock, in Spanish
     text_reminder.refresh_from_db()
-    assert text_reminder.status == "sent"
-    # Sent once: a second delivery of the same message does nothing.
-    assert deliver.call(text_reminder.pk) == "not pending"
+    assert (text_reminder.status, text_reminder.attempts) == ("sent", 1)
+    # Sent once: a second round does not claim the same message again.
+    assert text_reminder.pk not in _round_when_due(text_reminder)
+    text_reminder.refresh_from_db()
+    assert (text_reminder.status, text_reminder.attempts) == ("sent", 1)
     assert len(twilio.received) == 1
 
 
 def test_a_messaging_service_sends_in_place_of_a_number(twilio, text_reminder, settings):
     settings.MILDPATH_TWILIO_FROM = "MG" + "2" * 32
-    deliver.call(text_reminder.pk)
+    assert _round_when_due(text_reminder) == {text_reminder.pk: "sent"}
     [fields] = twilio.received
     assert fields["MessagingServiceSid"] == ["MG" + "2" * 32]
     assert "From" not in fields
@@ -117,19 +141,26 @@ def test_a_messaging_service_sends_in_place_of_a_number(twilio, text_reminder, s
 
 def test_a_refused_text_is_marked_failed_with_twilios_reason(twilio, text_reminder):
     twilio.refuse_with = {"code": 21211, "message": "The 'To' number is not valid.", "status": 400}
-    with pytest.raises(Exception, match="21211"):
-        deliver.call(text_reminder.pk)
+    reason = "Twilio error 21211: The 'To' number is not valid."
+    # Refused: kept with Twilio's reason and tried again later...
+    assert _round_when_due(text_reminder) == {text_reminder.pk: "retrying"}
     text_reminder.refresh_from_db()
-    assert text_reminder.status == "failed"
-    assert text_reminder.error == "Twilio error 21211: The 'To' number is not valid."
+    assert (text_reminder.status, text_reminder.error) == ("pending", reason)
+    # ...until the attempts run out: then failed, with Twilio's reason, for staff to see.
+    assert _rounds_until_settled(text_reminder)[-1] == "failed"
+    text_reminder.refresh_from_db()
+    assert (text_reminder.status, text_reminder.error) == ("failed", reason)
+    assert text_reminder.attempts == MAX_ATTEMPTS
+    assert len(twilio.received) == MAX_ATTEMPTS
 
 
 def test_wrong_credentials_are_a_failure_not_a_silent_loss(twilio, text_reminder, settings):
     settings.MILDPATH_TWILIO_AUTH_TOKEN = "wrong"
-    with pytest.raises(Exception, match="20003"):
-        deliver.call(text_reminder.pk)
+    outcomes = _rounds_until_settled(text_reminder)
+    assert outcomes == ["retrying"] * (MAX_ATTEMPTS - 1) + ["failed"]
     text_reminder.refresh_from_db()
     assert (text_reminder.status, text_reminder.error) == (
         "failed",
         "Twilio error 20003: Authenticate",
     )
+    assert twilio.received == []  # refused at the door each time, never taken

@@ -98,13 +98,15 @@ def _mark(message: OutboundMessage, **changes: object) -> bool:
 
 
 def outbox_send(*, message_id: int, now: datetime) -> str:
-    """Send one claimed message and mark how it went: sent, no longer wanted (a reminder
-    for a visit cancelled or moved since), retrying, or failed."""
+    """Send one message this worker claimed at ``now`` (``outbox_claim``'s now) and mark
+    how it went: sent, no longer wanted (a reminder for a visit cancelled or moved
+    since), retrying, or failed. A message whose claim has lapsed and passed to another
+    worker is that worker's to send: "not claimed"."""
     message = (
         OutboundMessage.objects.select_related(
             "appointment__location", "appointment__appointment_type", "appointment__practitioner"
         )
-        .filter(pk=message_id, status=OutboundMessage.Status.SENDING)
+        .filter(pk=message_id, status=OutboundMessage.Status.SENDING, claimed_at=now)
         .first()
     )
     if message is None:
