@@ -10,9 +10,10 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.views.defaults import page_not_found
 from django_otp import user_has_device
 
 from mildpath.accounts.roles import ALL_LOCATIONS, MFA_REQUIRED, Capability, Role, can
@@ -37,6 +38,14 @@ def needs_second_step(request: HttpRequest) -> bool:
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The 403 page, for a missing capability and for a patient outside one's locations."""
     return render(request, "staff/forbidden.html", status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 page. On staff pages it is the same for a record that does not exist and
+    one outside the user's locations, so nobody learns which records exist elsewhere."""
+    if request.path.startswith(("/staff/", "/es/staff/")) and request.user.is_authenticated:
+        return render(request, "staff/not_found.html", status=404)
+    return page_not_found(request, exception or Http404())
 
 
 def staff_required(capability: Capability) -> Callable[[View], View]:

@@ -2,10 +2,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.accounts.roles import Role
 from mildpath.practice.models import Location
+
+ROLE_CHOICES: list[tuple[str, str | Promise]] = [
+    (Role.FRONT_DESK.value, _("Front desk")),
+    (Role.CLINICIAN.value, _("Clinician")),
+    (Role.MANAGER.value, _("Practice manager")),
+    (Role.RESEARCHER.value, _("Researcher")),
+    (Role.ADMINISTRATOR.value, _("Administrator")),
+]
 
 
 class StaffProfile(models.Model):
@@ -20,13 +29,7 @@ class StaffProfile(models.Model):
     role = models.CharField(
         _("role"),
         max_length=20,
-        choices=[
-            (Role.FRONT_DESK.value, _("Front desk")),
-            (Role.CLINICIAN.value, _("Clinician")),
-            (Role.MANAGER.value, _("Practice manager")),
-            (Role.RESEARCHER.value, _("Researcher")),
-            (Role.ADMINISTRATOR.value, _("Administrator")),
-        ],
+        choices=ROLE_CHOICES,
     )
     locations = models.ManyToManyField(
         Location, blank=True, related_name="staff", verbose_name=_("locations")
@@ -36,6 +39,9 @@ class StaffProfile(models.Model):
         default=False,
         help_text=_("Sees patients of every location, like a practice manager."),
     )
+    # Raised when an administrator deactivates the account or resets its sign-in: a
+    # session remembers the value it started with and ends once they differ.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0)
 
     class Meta:
         verbose_name = _("staff profile")
@@ -49,3 +55,8 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+def role_label(role: str) -> str | Promise:
+    """A role's name as staff read it, translated when it is shown (lazily)."""
+    return dict(ROLE_CHOICES).get(role, role)

@@ -3,7 +3,7 @@
 Roles follow the people of the practice: the front desk handles contact details and
 scheduling, clinicians the clinical record, the practice manager reports, settings and
 the audit trail across all locations, the researcher de-identified data only, and the
-administrator the system's settings.
+administrator the system's settings and the staff accounts.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Capability(enum.StrEnum):
     AUDIT_VIEW = "audit_view"
     DEIDENTIFIED_DATA = "deidentified_data"
     SYSTEM_SETTINGS = "system_settings"
+    STAFF_ACCOUNTS = "staff_accounts"  # create accounts, change roles, reset sign-in
 
 
 C = Capability
@@ -71,13 +72,17 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
         }
     ),
     Role.RESEARCHER: frozenset({C.STAFF_HOME, C.DEIDENTIFIED_DATA}),
-    Role.ADMINISTRATOR: frozenset({C.STAFF_HOME, C.SYSTEM_SETTINGS, C.AUDIT_VIEW}),
+    Role.ADMINISTRATOR: frozenset(
+        {C.STAFF_HOME, C.SYSTEM_SETTINGS, C.STAFF_ACCOUNTS, C.AUDIT_VIEW}
+    ),
 }
 
 # Roles that see every location without a grant.
 ALL_LOCATIONS = frozenset({Role.MANAGER})
-# Roles that must pass two-step sign-in (TOTP or a recovery code) before any page.
-MFA_REQUIRED = frozenset({Role.CLINICIAN, Role.MANAGER, Role.ADMINISTRATOR})
+# Roles that must pass two-step sign-in (TOTP or a recovery code) before any page: every
+# role that reads patients' details (the front desk reads names, birth dates and phone
+# numbers), and the administrator, who manages everyone's accounts.
+MFA_REQUIRED = frozenset({Role.FRONT_DESK, Role.CLINICIAN, Role.MANAGER, Role.ADMINISTRATOR})
 
 
 def can(role: Role | str | None, capability: Capability) -> bool:

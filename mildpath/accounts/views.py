@@ -22,7 +22,7 @@ from django_otp import match_token, user_has_device
 
 from mildpath.accounts import services
 from mildpath.accounts.forms import CodeForm, EnrolForm, SignInForm
-from mildpath.accounts.middleware import LAST_ACTIVITY, SIGNED_IN_AT
+from mildpath.accounts.middleware import LAST_ACTIVITY, SESSION_GENERATION, SIGNED_IN_AT
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 
@@ -42,6 +42,8 @@ def _start_session(request: HttpRequest, user: User, device: object | None) -> N
     now = clock.now()
     request.session[SIGNED_IN_AT] = now.timestamp()
     request.session[LAST_ACTIVITY] = now.timestamp()
+    profile = getattr(user, "staff_profile", None)
+    request.session[SESSION_GENERATION] = profile.session_generation if profile else 0
     services.staff_sign_in(
         actor=Actor.of(request),
         second_step=device.__class__.__name__ if device is not None else "none",
