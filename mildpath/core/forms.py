@@ -3,7 +3,7 @@ way on the public site, in the staff pages and in the API."""
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -57,22 +57,46 @@ class BirthDateField(forms.DateField):
         return born
 
 
-# A letter first, then letters, spaces, dots, hyphens and apostrophes: "Mary-Jo O'Neil",
-# "José Núñez", "李". The one rule for names everywhere: public pages, staff, the API.
-NAME_RULE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ .'’-])*$")
+# A person's name: letters of any script, with the marks that belong to them (the vowel
+# signs of "अनिल", the diaeresis of a decomposed "Zoë"), joined by spaces, dots, hyphens
+# and apostrophes: "Mary-Jo O'Neil", "José Núñez", "李小龙", "अनिल कुमार". Read after NFC
+# normalisation. Never digits, markup, control characters or the invisible characters
+# that reorder text (bidirectional overrides), which could make a name on a staff
+# screen read differently from what was stored. The one rule for names everywhere:
+# public pages, staff pages, the API.
+NAME_JOINERS = frozenset(" .'’-")
 NAME_MESSAGE = _("Use letters for your name; spaces, hyphens and apostrophes are fine.")
 
 
+def _name_is_good(name: str) -> bool:
+    previous = ""
+    for char in name:
+        category = unicodedata.category(char)
+        if category.startswith("L"):
+            pass
+        elif category in {"Mn", "Mc"}:  # a mark belongs to the letter before it
+            if not previous or not unicodedata.category(previous).startswith(("L", "M")):
+                return False
+        elif char in NAME_JOINERS:
+            if not previous or previous in NAME_JOINERS and char == previous:
+                return False
+        else:
+            return False
+        previous = char
+    return bool(name) and unicodedata.category(name[0]).startswith("L")
+
+
 def clean_person_name(value: str) -> str:
-    """A person's name with its spaces tidied, or ValidationError naming the rule."""
-    name = " ".join(value.split())
-    if not NAME_RULE.match(name):
+    """A person's name, NFC-normalised with its spaces tidied, or ValidationError naming
+    the rule."""
+    name = " ".join(unicodedata.normalize("NFC", value).split())
+    if not _name_is_good(name):
         raise forms.ValidationError(NAME_MESSAGE, code="name")
     return name
 
 
 class PersonNameField(forms.CharField):
-    """A person's name (or part of one), judged by ``NAME_RULE``."""
+    """A person's name (or part of one), judged by ``clean_person_name``."""
 
     def clean(self, value: Any) -> str:
         raw = str(super().clean(value))

@@ -323,3 +323,22 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """What one worker process (``manage.py worker``) last managed: /healthz reads the
+    newest successful round to tell a load balancer or monitor whether messages are
+    going out. Written by the worker itself after every round (scheduling/tasks.py)."""
+
+    worker = models.CharField(max_length=200, unique=True)  # host name and process id
+    started_at = models.DateTimeField()
+    last_round_at = models.DateTimeField()
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # The latest failure: exception class and first line, for the operator, and how
+    # many rounds in a row have failed since the last success.
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.worker} (last success {self.last_success_at})"

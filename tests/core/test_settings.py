@@ -5,17 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SAFE = {
-    "MILDPATH_PROFILE": "production",
-    "SECRET_KEY": "p" * 20 + "-a-long-random-production-secret-key-0123456789",
-    "ALLOWED_HOSTS": "clinic.example.org",
-    "DATABASE_URL": "sqlite:////tmp/mildpath-settings-test.sqlite3",
-}
+from tests.helpers import PRODUCTION_ENV as SAFE
+from tests.helpers import ROOT
 
 
 def _manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess[str]:
