@@ -97,7 +97,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "mildpath.core.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,12 +120,23 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "staff_home"
 
-# Sign-in lockout (django-axes): a user name is locked after repeated failures from one
-# address, so one person's typos never lock out everyone behind the same proxy.
+# Sign-in lockout (django-axes; see mildpath/accounts/lockout.py): each entry is its own
+# count. A user name is locked after AXES_FAILURE_LIMIT failures from any addresses (and
+# its owner emailed); an address after MILDPATH_LOCKOUT_ADDRESS_FAILURES across user names,
+# a higher limit, so one person's typos never lock out everyone behind the same proxy.
 AXES_FAILURE_LIMIT = int(os.environ.get("MILDPATH_LOCKOUT_FAILURES", "5"))
+MILDPATH_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("MILDPATH_LOCKOUT_ADDRESS_FAILURES", "20"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MILDPATH_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address", ["username", "ip_address"]]
+AXES_HANDLER = "mildpath.accounts.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+# An attempt refused while locked never reached the password check: it does not count as
+# a failure, nor start the lock's time again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A failed attempt's form is kept for the admin's lockout pages: never its one-time code
+# (a mistyped recovery code is close to a real one) nor its CSRF token. Passwords are
+# always masked.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
 AXES_CLIENT_IP_CALLABLE = "mildpath.core.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "mildpath.accounts.views.locked_out_page"
 AXES_VERBOSE = False
@@ -143,6 +156,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # sent this many seconds after a worker claimed it belongs to a worker that died, and
 # is claimed again.
 MILDPATH_OUTBOX_CLAIM_TIMEOUT = int(os.environ.get("MILDPATH_OUTBOX_CLAIM_TIMEOUT", "600"))
+# A worker whose rounds keep failing (the database locked or away) waits longer after
+# each failure, doubling its interval up to this many seconds, and keeps trying.
+MILDPATH_WORKER_BACKOFF_MAX = float(os.environ.get("MILDPATH_WORKER_BACKOFF_MAX", "60"))
+# /healthz fails when no worker has finished a round for this many seconds.
+MILDPATH_WORKER_STALE_SECONDS = int(os.environ.get("MILDPATH_WORKER_STALE_SECONDS", "120"))
 # Reminders, in hours before the appointment; cancellations accepted up to this many
 # hours before; where links in messages point.
 MILDPATH_REMINDER_HOURS = [
@@ -202,7 +220,7 @@ if SQLITE:
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": float(os.environ.get("MILDPATH_SQLITE_TIMEOUT", "20")),
     }
 
 # The booking lock (scheduling/services/locks.py). Only the test profile can turn it
@@ -273,6 +291,23 @@ SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts, styles and everything else
+# from this site only, no inline script or style, never framed. Templates keep their
+# JavaScript and CSS in static files (mildpath/static/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The load balancer's probes come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

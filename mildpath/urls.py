@@ -3,17 +3,20 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from mildpath.accounts.audit_views import audit_urls
-from mildpath.core.views import healthz
+from mildpath.core.views import livez
 from mildpath.patients.views import patient_link
 from mildpath.scheduling import urls as scheduling
+from mildpath.site.health import healthz
 from mildpath.site.staff_home import staff_home
 
 handler403 = "mildpath.accounts.access.forbidden"
+handler404 = "mildpath.accounts.access.not_found"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(scheduling.api_v1)),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
 ]
 # English at /, Spanish at /es/: a link, a bookmark or a printed URL always opens in
 # the language it was shared in.

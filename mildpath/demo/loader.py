@@ -200,6 +200,7 @@ def demo_staff_ensure() -> None:
     for username, role, slugs, (given, family) in DEMO_STAFF:
         user, _ = user_model.objects.get_or_create(username=username)
         user.first_name, user.last_name = given, family
+        user.email = f"{username}@example.com"  # reserved for examples: reaches nobody
         user.is_staff = role == "administrator"
         user.is_superuser = role == "administrator"
         user.set_password(DEMO_STAFF_PASSWORD)

@@ -25,6 +25,16 @@ class Patient(models.Model):
     )
     locations = models.ManyToManyField(Location, related_name="patients", verbose_name=_("seen at"))
     created_at = models.DateTimeField(_("added"))
+    # Set when the front desk confirmed this record (made by an online booking) is a
+    # person the practice already knew: their visits and links moved to that record.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         verbose_name = _("patient")
@@ -126,3 +136,48 @@ class BreakGlassGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.patient_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class PatientMatch(models.Model):
+    """An online booking whose details match a patient the practice already knows.
+
+    Online bookings never attach to an existing record by themselves: whoever books
+    could be anyone who knows a name, a birth date and a phone number, and attaching
+    would both confirm that the person is a patient and show their record to another
+    location's front desk. The booking gets a record of its own, and the front desk of
+    its location decides whether it is the same person.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To check")
+        SAME_PERSON = "same", _("Same person: records joined")
+        DIFFERENT = "different", _("Different people")
+
+    new_patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="match", verbose_name=_("new record")
+    )
+    existing_patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="+", verbose_name=_("existing record")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("found"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("possible same patient")
+        verbose_name_plural = _("possible same patients")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.new_patient_id} ~ {self.existing_patient_id} ({self.status})"

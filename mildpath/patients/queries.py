@@ -3,8 +3,9 @@ one audit entry. Views never query Patient themselves."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from typing import NoReturn
+
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from mildpath.accounts.access import may, scoped_locations
@@ -12,20 +13,22 @@ from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.core import clock
-from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink
+from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink, PatientMatch
 
 
 def patients_in_scope(actor: Actor) -> QuerySet[Patient]:
     """Patients this staff member may see: their locations, plus emergency grants."""
     if not may(actor.user, Capability.PATIENT_CONTACT):
         return Patient.objects.none()
+    # A record joined into another (the same person, booked online) lives on only there.
+    current = Patient.objects.filter(merged_into__isnull=True)
     locations = scoped_locations(actor.user)
     if locations is None:
-        return Patient.objects.all()
+        return current
     granted = BreakGlassGrant.objects.filter(user=actor.user, expires_at__gt=clock.now()).values(
         "patient_id"
     )
-    return Patient.objects.filter(Q(locations__in=locations) | Q(id__in=granted)).distinct()
+    return current.filter(Q(locations__in=locations) | Q(id__in=granted)).distinct()
 
 
 def patient_list(actor: Actor, *, search: str = "") -> list[Patient]:
@@ -42,20 +45,36 @@ def patient_list(actor: Actor, *, search: str = "") -> list[Patient]:
         action="patient.list",
         actor=actor,
         now=clock.now(),
-        detail={"search": search[:100], "count": len(found)},
+        detail={"search": search[:100], "count": len(found), "patients": [p.pk for p in found]},
     )
     return found
+
+
+def refuse(actor: Actor, target: Model | None) -> NoReturn:
+    """Not found, whether ``target`` does not exist or is outside the actor's scope; a
+    refusal of something that exists is recorded with its target."""
+    if target is not None:
+        patient_id = (
+            target.pk if isinstance(target, Patient) else getattr(target, "patient_id", None)
+        )
+        record(
+            action="access.refused",
+            actor=actor,
+            now=clock.now(),
+            obj=target,
+            patient_id=patient_id,
+        )
+    raise Http404
 
 
 def patient_for_change(actor: Actor, patient_id: int) -> Patient:
     """A patient in scope, for a service that changes something and audits that change
     (one entry per action, so no separate read entry). Raises Http404 if there is no
-    such patient and PermissionDenied if it is outside the staff member's locations."""
+    such patient or it is outside the staff member's locations (the same answer, so
+    nobody learns which records exist elsewhere; the refusal is recorded)."""
     patient = patients_in_scope(actor).filter(pk=patient_id).first()
     if patient is None:
-        if Patient.objects.filter(pk=patient_id).exists():
-            raise PermissionDenied
-        raise Http404
+        refuse(actor, Patient.objects.filter(pk=patient_id).first())
     return patient
 
 
@@ -69,3 +88,56 @@ def patient_get(actor: Actor, patient_id: int) -> Patient:
 def patient_links(patient: Patient) -> list[PatientLink]:
     """Links of a patient already read (and audited) through ``patient_get``."""
     return list(patient.links.select_related("created_by", "revoked_by")[:50])
+
+
+def _pending_matches(actor: Actor) -> QuerySet[PatientMatch]:
+    if not may(actor.user, Capability.PATIENT_CREATE):
+        return PatientMatch.objects.none()
+    pending = PatientMatch.objects.filter(status=PatientMatch.Status.PENDING)
+    locations = scoped_locations(actor.user)
+    if locations is not None:
+        pending = pending.filter(new_patient__locations__in=locations).distinct()
+    return pending
+
+
+def patient_match_count(actor: Actor) -> int:
+    """How many online bookings at the actor's locations wait for a match decision (no
+    patient detail, so no audit entry)."""
+    return _pending_matches(actor).count()
+
+
+def patient_matches(actor: Actor) -> list[PatientMatch]:
+    """Online bookings waiting for this staff member to say whether they are a patient
+    already known: those booked at their locations. Audited with the records shown."""
+    rows = list(
+        _pending_matches(actor)
+        .select_related("new_patient", "existing_patient")
+        .prefetch_related("existing_patient__locations")
+        .order_by("created_at", "id")[:100]
+    )
+    record(
+        action="patient.list",
+        actor=actor,
+        now=clock.now(),
+        detail={
+            "list": "matches",
+            "count": len(rows),
+            "patients": sorted(
+                {row.new_patient_id for row in rows} | {row.existing_patient_id for row in rows}
+            ),
+        },
+    )
+    return rows
+
+
+def patient_match_for_decision(actor: Actor, match_id: int) -> PatientMatch:
+    """A pending match the actor may decide (its booking is at their locations)."""
+    if may(actor.user, Capability.PATIENT_CREATE):
+        found = PatientMatch.objects.select_related("new_patient", "existing_patient")
+        locations = scoped_locations(actor.user)
+        if locations is not None:
+            found = found.filter(new_patient__locations__in=locations).distinct()
+        match = found.filter(pk=match_id).first()
+        if match is not None:
+            return match
+    refuse(actor, PatientMatch.objects.filter(pk=match_id).first())

@@ -15,7 +15,7 @@ from django.db import transaction
 from mildpath.audit.actor import Actor
 from mildpath.audit.queries import actions_from_address
 from mildpath.audit.services import record
-from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink
+from mildpath.patients.models import BreakGlassGrant, Patient, PatientLink, PatientMatch
 from mildpath.patients.tokens import make_token, read_token
 from mildpath.practice.models import Location
 
@@ -93,41 +93,95 @@ def patient_for_booking(
     known: Patient | None,
     location: Location,
     now: datetime,
+    public: bool = False,
 ) -> Patient:
-    """The patient a booking is for: ``known`` (from ``patient_known``), or a new record
-    made from ``details``; either way seen at ``location`` from now on, so its front desk
-    sees them. Call inside the booking's transaction."""
-    if known is None:
-        patient = Patient.objects.create(
-            given_name=details.given_name,
-            family_name=details.family_name,
-            date_of_birth=details.date_of_birth,
-            phone=details.phone,
-            email=details.email,
-            preferred_language=details.preferred_language,
-            created_at=now,
+    """The patient a booking is for, seen at ``location`` from now on (its front desk
+    sees them). Call inside the booking's transaction.
+
+    The front desk (``public`` False) books a person it is talking to: ``known`` (from
+    ``patient_known``) is that person. A booking made online (``public``) never attaches
+    to an existing record: it gets a record of its own, and if the details match a known
+    patient, the match waits for the front desk to confirm (``PatientMatch``)."""
+    if known is not None and not public:
+        if not known.locations.filter(pk=location.pk).exists():
+            known.locations.add(location)
+            record(
+                action="patient.location",
+                actor=actor,
+                now=now,
+                obj=known,
+                patient_id=known.pk,
+                detail={"location": location.slug},
+            )
+        return known
+    patient = Patient.objects.create(
+        given_name=details.given_name,
+        family_name=details.family_name,
+        date_of_birth=details.date_of_birth,
+        phone=details.phone,
+        email=details.email,
+        preferred_language=details.preferred_language,
+        created_at=now,
+    )
+    patient.locations.add(location)
+    record(
+        action="patient.create",
+        actor=actor,
+        now=now,
+        obj=patient,
+        patient_id=patient.pk,
+        detail={"location": location.slug},
+    )
+    if known is not None:
+        match = PatientMatch.objects.create(
+            new_patient=patient, existing_patient=known, created_at=now
         )
-        patient.locations.add(location)
         record(
-            action="patient.create",
+            action="patient.match",
             actor=actor,
             now=now,
-            obj=patient,
+            obj=match,
             patient_id=patient.pk,
-            detail={"location": location.slug},
+            detail={"existing": known.pk},
         )
-        return patient
-    if not known.locations.filter(pk=location.pk).exists():
-        known.locations.add(location)
-        record(
-            action="patient.location",
-            actor=actor,
-            now=now,
-            obj=known,
-            patient_id=known.pk,
-            detail={"location": location.slug},
-        )
-    return known
+    return patient
+
+
+class MatchDecided(Exception):
+    """Somebody decided this match already."""
+
+
+def patient_match_decide(
+    *, actor: Actor, match: PatientMatch, same_person: bool, now: datetime
+) -> PatientMatch:
+    """The front desk's answer to a possible match. Same person: the new record's links
+    and locations join the existing record, and the new record is marked merged into it
+    (its visits are moved first by the scheduling service that owns them). Different
+    people: both records stay. Call inside the deciding transaction."""
+    locked = PatientMatch.objects.select_for_update().get(pk=match.pk)
+    if locked.status != PatientMatch.Status.PENDING:
+        raise MatchDecided
+    new, existing = locked.new_patient, locked.existing_patient
+    if same_person:
+        PatientLink.objects.filter(patient=new).update(patient=existing)
+        existing.locations.add(*new.locations.all())
+        new.merged_into = existing
+        new.save(update_fields=["merged_into"])
+    locked.status = (
+        PatientMatch.Status.SAME_PERSON if same_person else PatientMatch.Status.DIFFERENT
+    )
+    locked.decided_at = now
+    locked.decided_by = actor.user
+    locked.save(update_fields=["status", "decided_at", "decided_by"])
+    record(
+        action="patient.merge" if same_person else "patient.keep_apart",
+        actor=actor,
+        now=now,
+        obj=locked,
+        patient_id=existing.pk,
+        detail={"new": new.pk, "existing": existing.pk},
+    )
+    return locked
 
 
 @transaction.atomic
@@ -253,14 +307,18 @@ def patient_link_check(*, token: str, purpose: str, now: datetime) -> LinkCheck:
 
 @transaction.atomic
 def patient_link_open(*, actor: Actor, token: str, purpose: str, now: datetime) -> LinkCheck:
-    """Check a link a patient opened, and record the attempt either way."""
-    if link_throttled(actor=actor, now=now):
-        return LinkCheck("throttled")
+    """Check a link a patient opened or acted through, and record the attempt either way.
+
+    An address that has presented too many bad links is refused further guesses, but
+    a genuine link still works from it: the patient whose phone shares an address with
+    a guesser is not locked out of their own appointment."""
     check = patient_link_check(token=token, purpose=purpose, now=now)
     state, link = check.state, check.link
     if state == "active" and link is not None:
         record(action="link.open", actor=actor, now=now, obj=link, patient_id=link.patient_id)
         return LinkCheck(state, link)
+    if link_throttled(actor=actor, now=now):
+        return LinkCheck("throttled")
     record(
         action="link.reject",
         actor=actor,

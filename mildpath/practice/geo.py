@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import zipcodes
 
-_ZIP_RE = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
+_ZIP_RE = re.compile(r"^\s*([0-9]{5})(?:-[0-9]{4})?\s*$")
 EARTH_RADIUS_MILES = 3958.8
 
 
@@ -31,8 +32,12 @@ class ZipPoint:
 
 
 def clean_zip(raw: str) -> str:
-    """The five-digit ZIP in ``raw`` (ZIP+4 accepted), or ZipError('malformed')."""
-    match = _ZIP_RE.match(raw or "")
+    """The five-digit ZIP in ``raw`` (ZIP+4 accepted), or ZipError('malformed'). Digits
+    typed in another script (Arabic-Indic, full-width) count as the digits they are."""
+    ascii_digits = "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char for char in raw or ""
+    )
+    match = _ZIP_RE.match(ascii_digits)
     if not match:
         raise ZipError("malformed", "A ZIP code is five digits, like 90404.")
     return match.group(1)

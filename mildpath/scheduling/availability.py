@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from mildpath.scheduling.errors import TimeNotOffered
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
 from mildpath.scheduling.slots import (
     FreeTime,
@@ -105,6 +106,27 @@ def available_slots_by_type(
         )
         for kind in appointment_types
     }
+
+
+def time_refusal(
+    *, appointment_type: AppointmentType, start: datetime, now: datetime
+) -> TimeNotOffered | None:
+    """Why ``start`` is never offered for this type now, whoever else has booked (None
+    when it may be): checked before anything else, so such a time is a clear "no", not
+    a "just taken"."""
+    kind = appointment_type
+    if start <= now:
+        return TimeNotOffered("past", "must be in the future")
+    if start < now + timedelta(hours=kind.minimum_notice_hours):
+        return TimeNotOffered(
+            "notice", f"must be at least {kind.minimum_notice_hours} hours from now"
+        )
+    if start > now + timedelta(days=kind.horizon_days):
+        return TimeNotOffered("horizon", f"must be within {kind.horizon_days} days from now")
+    local = start.astimezone(kind.location.tz)
+    if local.minute % 15 or local.second or local.microsecond:
+        return TimeNotOffered("grid", "must be on the quarter hour, like 09:00 or 09:15")
+    return None
 
 
 def practitioners_working_at(

@@ -32,3 +32,19 @@ class AlreadyWaiting(Exception):
 
 class OfferGone(Exception):
     """The earlier time offered is no longer this patient's to take."""
+
+
+class TimeNotOffered(Exception):
+    """The start asked for is not one this appointment type ever offers at that moment,
+    whoever else has booked: in the past, inside the minimum notice, beyond the booking
+    horizon, or off the quarter-hour grid. ``message`` names the rule."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+class TooManyFromAddress(Exception):
+    """This address has made as many bookings or call-back requests this hour as the
+    practice allows (MILDPATH_PUBLIC_CREATIONS_PER_HOUR)."""

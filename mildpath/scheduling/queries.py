@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from mildpath.accounts.access import active_locations_for, may, scoped_locations
 from mildpath.accounts.roles import Capability
@@ -15,6 +13,7 @@ from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
+from mildpath.patients.queries import refuse
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import (
     Appointment,
@@ -46,7 +45,7 @@ def consultation_requests(
         action="callback.list",
         actor=actor,
         now=clock.now(),
-        detail={"status": status, "count": len(rows)},
+        detail={"status": status, "count": len(rows), "requests": [row.pk for row in rows]},
     )
     return rows
 
@@ -55,9 +54,7 @@ def consultation_request_for_change(actor: Actor, request_id: int) -> Consultati
     """A request in scope, for a service that audits its own change (one entry per action)."""
     found = _requests_in_scope(actor).filter(pk=request_id).first()
     if found is None:
-        if ConsultationRequest.objects.filter(pk=request_id).exists():
-            raise PermissionDenied
-        raise Http404
+        refuse(actor, ConsultationRequest.objects.filter(pk=request_id).first())
     return found
 
 
@@ -95,7 +92,11 @@ def appointments_between(
     if practitioner_id is not None:
         found = found.filter(practitioner_id=practitioner_id)
     rows = list(found.order_by("start", "practitioner__family_name"))
-    detail: dict[str, object] = {"location": location.slug, "count": len(rows)}
+    detail: dict[str, object] = {
+        "location": location.slug,
+        "count": len(rows),
+        "patients": sorted({row.patient_id for row in rows}),
+    }
     if practitioner_id is not None:
         detail["practitioner"] = practitioner_id
     record(action="appointment.list", actor=actor, now=clock.now(), detail=detail)
@@ -105,9 +106,7 @@ def appointments_between(
 def appointment_for_change(actor: Actor, appointment_id: int) -> Appointment:
     found = _appointments_in_scope(actor).filter(pk=appointment_id).first()
     if found is None:
-        if Appointment.objects.filter(pk=appointment_id).exists():
-            raise PermissionDenied
-        raise Http404
+        refuse(actor, Appointment.objects.filter(pk=appointment_id).first())
     return found
 
 
@@ -154,7 +153,11 @@ def failed_messages(actor: Actor, *, limit: int = 200) -> list[OutboundMessage]:
         action="patient.list",
         actor=actor,
         now=clock.now(),
-        detail={"list": "failed_messages", "count": len(rows)},
+        detail={
+            "list": "failed_messages",
+            "count": len(rows),
+            "patients": sorted({row.appointment.patient_id for row in rows if row.appointment}),
+        },
     )
     return rows
 
@@ -207,3 +210,18 @@ def consultation_request_just_sent(request_id: int) -> ConsultationRequest | Non
         .filter(pk=request_id)
         .first()
     )
+
+
+def upcoming_visits_of(patient_ids: list[int], *, now: datetime) -> dict[int, list[Appointment]]:
+    """The booked visits from ``now`` on of patients the caller has already read (and
+    audited), by patient, earliest first: one query."""
+    found: dict[int, list[Appointment]] = {}
+    for visit in (
+        Appointment.objects.filter(
+            patient_id__in=patient_ids, status=Appointment.Status.BOOKED, start__gte=now
+        )
+        .select_related("location", "practitioner")
+        .order_by("start")
+    ):
+        found.setdefault(visit.patient_id, []).append(visit)
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mildpath.scheduling.views import api, links, public, requests, staff
+from mildpath.scheduling.views import api, links, matches, public, requests, staff
 
 booking = (
     [
@@ -24,6 +24,8 @@ calendar = (
         path("", staff.calendar, name="calendar"),
         path("book/", staff.book_for_caller, name="book"),
         path("messages/failed/", staff.failed_messages, name="failed_messages"),
+        path("matches/", matches.match_list, name="matches"),
+        path("matches/<int:match_id>/", matches.match_decide, name="match_decide"),
         path("appointments/<int:appointment_id>/", staff.appointment_detail, name="appointment"),
         path(
             "appointments/<int:appointment_id>/change/",

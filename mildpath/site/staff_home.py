@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from mildpath.accounts.access import role_of, staff_required
 from mildpath.accounts.roles import Capability, can
 from mildpath.audit.actor import Actor
+from mildpath.patients.queries import patient_match_count
 from mildpath.scheduling import queries as scheduling
 from mildpath.scheduling.models import ConsultationRequest
 
@@ -21,6 +22,7 @@ class Dashboard:
     capabilities: set[str] = field(default_factory=set)
     open_requests: list[ConsultationRequest] | None = None
     failed_messages: int | None = None
+    matches_to_check: int | None = None
 
 
 @staff_required(Capability.STAFF_HOME)
@@ -36,4 +38,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         )
     if can(role, Capability.SCHEDULE_MANAGE):
         board.failed_messages = scheduling.failed_message_count(actor)
+    if can(role, Capability.PATIENT_CREATE):
+        board.matches_to_check = patient_match_count(actor)
     return render(request, "staff/home.html", {"dashboard": board})

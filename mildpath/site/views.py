@@ -11,9 +11,11 @@ from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.practice.forms import ZipSearchForm
 from mildpath.practice.queries import location_public, locations_nearest, locations_public
+from mildpath.scheduling.errors import TooManyFromAddress
 from mildpath.scheduling.queries import consultation_request_just_sent
+from mildpath.scheduling.services.quota import CALL_BACK, quota_spent
 from mildpath.scheduling.services.requests import consultation_request_create
-from mildpath.scheduling.throttle import CALL_BACK, too_many, too_many_page
+from mildpath.scheduling.throttle import too_many_page
 from mildpath.site import selfcheck
 from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm
 
@@ -73,16 +75,19 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def consultation_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         actor, now = Actor.of(request, label="public site"), clock.now()
-        if too_many(actor, CALL_BACK, now):
+        if quota_spent(actor=actor, actions=CALL_BACK, now=now):
             return too_many_page(request)
         form = ConsultationRequestForm(request.POST)
         if form.is_valid():
-            created = consultation_request_create(
-                actor=actor,
-                **form.cleaned_data,
-                language=get_language() or "en",
-                now=now,
-            )
+            try:
+                created = consultation_request_create(
+                    actor=actor,
+                    **form.cleaned_data,
+                    language=get_language() or "en",
+                    now=now,
+                )
+            except TooManyFromAddress:
+                return too_many_page(request)
             request.session[CONSULTATION_SESSION_KEY] = created.pk
             return redirect("site:consultation_received")
     else:

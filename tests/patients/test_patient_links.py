@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.test import RequestFactory
 
 from mildpath.audit.actor import Actor
@@ -11,8 +10,9 @@ from mildpath.audit.models import AuditEvent
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.services import LINK_FAILURES_ALLOWED, patient_link_consume
 from mildpath.patients.tokens import make_token
+from tests.helpers import NOW
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 
 @pytest.fixture
@@ -58,12 +58,11 @@ def test_a_revoked_link_gets_a_clear_page_with_the_phone_number(
     assert "(310) 555-0100" in page.text
 
 
-def test_an_expired_link_says_it_expired(client, rosa, make_staff, sign_in):
-    with time_machine.travel("2026-11-24 16:00:00+00:00", tick=False) as traveller:
-        sign_in(make_staff("front_desk", ("santa-monica",)))
-        path, link = _issue(client, rosa, "questionnaire")
-        traveller.shift(timedelta(days=14, seconds=1))
-        page = client.get(path)
+def test_an_expired_link_says_it_expired(client, rosa, make_staff, sign_in, frozen):
+    sign_in(make_staff("front_desk", ("santa-monica",)))
+    path, link = _issue(client, rosa, "questionnaire")
+    frozen.shift(timedelta(days=14, seconds=1))
+    page = client.get(path)
     assert page.status_code == 410
     assert "This link has expired" in page.text
 
@@ -90,8 +89,8 @@ def test_a_link_only_opens_its_own_purpose_and_a_forged_one_nothing(client, rosa
     link = PatientLink.objects.create(
         patient=rosa,
         purpose="progress",
-        created_at="2026-11-24T16:00:00+00:00",
-        expires_at="2099-01-01T00:00:00+00:00",
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=14),
     )
     token = make_token(link.pk, "progress")
     assert client.get(f"/p/progress/{token}/").status_code == 200
@@ -116,8 +115,8 @@ def test_the_patient_page_speaks_spanish(client, rosa):
     link = PatientLink.objects.create(
         patient=rosa,
         purpose="progress",
-        created_at="2026-11-24T16:00:00+00:00",
-        expires_at="2099-01-01T00:00:00+00:00",
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=14),
     )
     page = client.get(f"/es/p/progress/{make_token(link.pk, 'progress')}/")
     assert page.status_code == 200

@@ -89,6 +89,10 @@ class BookingForm(forms.Form):
             raise forms.ValidationError(_("must be an ISO 8601 date and time")) from exc
         if parsed.tzinfo is None:
             raise forms.ValidationError(_("must include a UTC offset, like 2026-12-01T16:00:00Z"))
+        today = clock.now().date()
+        reach = timedelta(days=365 * clock.SEARCH_YEARS)
+        if not today - reach <= parsed.date() <= today + reach:
+            raise forms.ValidationError(_("must be within five years of today"))
         return parsed
 
     def clean(self) -> dict[str, Any]:

@@ -16,11 +16,17 @@ from django.db import IntegrityError, transaction
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.patients.services import PatientDetails, patient_for_booking, patient_known
-from mildpath.scheduling.availability import clashes, practitioners_working_at, rules_for
+from mildpath.scheduling.availability import (
+    clashes,
+    practitioners_working_at,
+    rules_for,
+    time_refusal,
+)
 from mildpath.scheduling.errors import PatientAlreadyBooked, SlotTaken
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.services.locks import person_lock, schedules_lock
 from mildpath.scheduling.services.messages import booking_messages_queue
+from mildpath.scheduling.services.quota import BOOKING, address_quota_take
 
 
 def appointment_book(
@@ -36,12 +42,23 @@ def appointment_book(
     source: str = "online",
     email_ok: bool = False,
     sms_ok: bool = False,
+    public: bool = False,
 ) -> Appointment:
     """Book ``start`` for the patient, with the named practitioner or anyone eligible.
 
-    Raises SlotTaken when the time is not free and PatientAlreadyBooked when the
-    patient holds an overlapping appointment. Nothing is written in either case.
+    ``public``: booked by the person themselves (the booking pages, the API): their
+    address's hourly quota applies (TooManyFromAddress), and the answer never depends
+    on whether the practice knows them (their details get a record of their own, and a
+    match with a known patient waits for the front desk).
+
+    Raises TimeNotOffered when the type never offers ``start`` now (past, too soon,
+    too far, off the grid), SlotTaken when the time is not free and
+    PatientAlreadyBooked when the patient holds an overlapping appointment. Nothing is
+    written in any of these cases.
     """
+    refusal = time_refusal(appointment_type=appointment_type, start=start, now=now)
+    if refusal is not None:
+        raise refusal
     rules = rules_for(appointment_type)
     end = start + rules.duration
     held_from, held_to = start - rules.buffer_before, end + rules.buffer_after
@@ -51,14 +68,18 @@ def appointment_book(
     if not working:
         raise SlotTaken("taken")
     with transaction.atomic():
+        if public:
+            address_quota_take(actor=actor, actions=BOOKING, now=now)
         schedules_lock(practitioner_ids=working)
         person_lock(phone=patient.phone, date_of_birth=patient.date_of_birth)
         known = patient_known(details=patient)
+        # An online booking never attaches to a known record (patients.services
+        # .patient_for_booking), so it never learns whether that record is busy then.
         taken, patient_busy = clashes(
             practitioner_ids=working,
             held_from=held_from,
             held_to=held_to,
-            patient_id=known.pk if known is not None else None,
+            patient_id=known.pk if known is not None and not public else None,
             start=start,
             end=end,
         )
@@ -73,6 +94,7 @@ def appointment_book(
             known=known,
             location=appointment_type.location,
             now=now,
+            public=public,
         )
         try:
             with transaction.atomic():

@@ -35,7 +35,8 @@ from mildpath.practice.models import Practitioner
 LOCK_NOT_AVAILABLE = "55P03"
 
 
-def _in_transaction() -> None:
+def in_transaction() -> None:
+    """Refuse to take a lock that would be released at once."""
     if not connection.in_atomic_block:
         raise RuntimeError(
             "A booking lock outside a transaction would be released at once: "
@@ -62,7 +63,7 @@ def _bound_the_wait() -> None:
 
 def schedules_lock(*, practitioner_ids: tuple[int, ...] | list[int]) -> None:
     """Hold the practitioners' rows until commit (rule 1)."""
-    _in_transaction()
+    in_transaction()
     if not settings.MILDPATH_BOOKING_LOCK or connection.vendor != "postgresql":
         return
     _bound_the_wait()
@@ -78,7 +79,7 @@ def schedules_lock(*, practitioner_ids: tuple[int, ...] | list[int]) -> None:
 def person_lock(*, phone: str, date_of_birth: date) -> None:
     """Hold, until commit, every change for one person (rule 2): an advisory lock on a
     64-bit digest of their phone and date of birth."""
-    _in_transaction()
+    in_transaction()
     if not settings.MILDPATH_BOOKING_LOCK or connection.vendor != "postgresql":
         return
     _bound_the_wait()

@@ -10,6 +10,7 @@ from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.practice.models import Location
 from mildpath.scheduling.models import ConsultationRequest
+from mildpath.scheduling.services.quota import CALL_BACK, address_quota_take
 
 
 @transaction.atomic
@@ -24,7 +25,9 @@ def consultation_request_create(
     language: str,
     now: datetime,
 ) -> ConsultationRequest:
-    """Store a call-me-back request. ``phone`` is already E.164 (the form normalises it)."""
+    """Store a call-me-back request (TooManyFromAddress past the address's hourly
+    quota). ``phone`` is already E.164 (the form normalises it)."""
+    address_quota_take(actor=actor, actions=CALL_BACK, now=now)
     created = ConsultationRequest.objects.create(
         name=name,
         phone=phone,

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -19,11 +20,14 @@ from mildpath.core import clock
 from mildpath.patients.services import PatientDetails
 from mildpath.practice.models import Practitioner
 from mildpath.scheduling.availability import available_slots_by_type
-from mildpath.scheduling.errors import PatientAlreadyBooked, SlotTaken
+from mildpath.scheduling.errors import (
+    SlotTaken,
+    TimeNotOffered,
+    TooManyFromAddress,
+)
 from mildpath.scheduling.forms.api import BookingForm, PatientForm, SlotQueryForm
 from mildpath.scheduling.models import AppointmentType
 from mildpath.scheduling.services.booking import appointment_book
-from mildpath.scheduling.throttle import BOOKING, too_many
 
 OPENAPI = Path(__file__).resolve().parents[1] / "openapi.yaml"
 
@@ -121,14 +125,30 @@ def slots(request: HttpRequest) -> JsonResponse:
 @require_POST
 def appointments(request: HttpRequest) -> JsonResponse:
     actor, now = Actor.of(request, label="booking API"), clock.now()
-    if too_many(actor, BOOKING, now):
+    content_type = request.content_type or ""
+    if content_type != "application/json":
         return JsonResponse(
-            {"error": "too_many_requests", "message": "Too many bookings from this address."},
-            status=429,
+            {
+                "error": "unsupported_media_type",
+                "message": "Send the booking as JSON, with Content-Type: application/json.",
+            },
+            status=415,
         )
     try:
-        body = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        raw = request.body
+    except RequestDataTooBig:
+        return JsonResponse(
+            {
+                "error": "too_large",
+                "message": "A booking is a few hundred bytes; this is far more.",
+            },
+            status=413,
+        )
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, RecursionError):
+        # Not JSON, or JSON no booking looks like: nested thousands deep, numbers of
+        # thousands of digits (Python refuses to read those as numbers).
         return _unprocessable({"request": ["the body must be JSON"]})
     if not isinstance(body, dict):
         return _unprocessable({"request": ["the body must be a JSON object"]})
@@ -163,18 +183,21 @@ def appointments(request: HttpRequest) -> JsonResponse:
             reason=data.get("reason", ""),
             referring_physician=data.get("referring_physician", ""),
             source="api",
+            public=True,
         )
+    except TooManyFromAddress:
+        return JsonResponse(
+            {"error": "too_many_requests", "message": "Too many bookings from this address."},
+            status=429,
+        )
+    except TimeNotOffered as refused:
+        return _unprocessable({"start": [refused.message]})
     except SlotTaken as taken:
         # Checked only now, so that a good booking does not pay for the query.
         if data.get("practitioner") and not _offers(data["type"], data["practitioner"]):
             return _unprocessable({"practitioner": ["no such practitioner for this appointment"]})
         return JsonResponse(
             {"error": "slot_taken", "reason": taken.reason, "message": "That time was just taken."},
-            status=409,
-        )
-    except PatientAlreadyBooked:
-        return JsonResponse(
-            {"error": "patient_already_booked", "message": "The patient has an appointment then."},
             status=409,
         )
     return JsonResponse(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import LinkCheck, patient_link_check, patient_link_open
+from mildpath.patients.services import LinkCheck, patient_link_open
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.errors import (
     NotAllowedNow,
@@ -91,23 +91,24 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    now = clock.now()
-    check = patient_link_check(token=token, purpose=PURPOSE, now=now)
-    appointment = (
-        appointment_for_link(check.link) if check.link and check.state == "active" else None
-    )
+    opened = _opened(request, token, PURPOSE)  # a bad link here counts as a guess too
+    if isinstance(opened, HttpResponse):
+        return opened
+    assert opened.link is not None  # noqa: S101 - _opened returns active links only
+    appointment = appointment_for_link(opened.link)
     if appointment is None:
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+        return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
+    manage_url = request.path.rsplit("/cancel/", 1)[0] + "/"
     try:
         appointment_cancel(
             actor=Actor.of(request, label="patient link"),
             appointment=appointment,
-            now=now,
+            now=clock.now(),
             by_patient=True,
         )
     except TooLateToChange:
-        return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?too_late=1")
-    return redirect(f"{request.path.rsplit('/cancel/', 1)[0]}/?cancelled=1")
+        return redirect(f"{manage_url}?too_late=1")
+    return redirect(f"{manage_url}?cancelled=1")
 
 
 MOVE_DAYS = 7
@@ -117,20 +118,19 @@ MOVE_DAYS = 7
 def move(request: HttpRequest, token: str) -> HttpResponse:
     """The patient picks another free time for the same visit at the same clinic."""
     now = clock.now()
-    if request.method == "POST":
-        check = patient_link_check(token=token, purpose=PURPOSE, now=now)
-    else:  # opening the page shows the appointment: throttled and audited like the link
-        check = patient_link_open(
-            actor=Actor.of(request, label="patient link"), token=token, purpose=PURPOSE, now=now
-        )
-    if check.state == "throttled":
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
-    appointment = (
-        appointment_for_link(check.link) if check.link and check.state == "active" else None
-    )
-    if appointment is None or check.link is None:
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    # Opening the page shows the appointment, and a POST acts on it: both are throttled
+    # and audited like the link itself.
+    opened = _opened(request, token, PURPOSE)
+    if isinstance(opened, HttpResponse):
+        return opened
+    check = opened
+    assert check.link is not None  # noqa: S101 - _opened returns active links only
+    appointment = appointment_for_link(check.link)
+    if appointment is None:
+        return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
     manage_url = request.path.rsplit("/move/", 1)[0] + "/"
+    if appointment.status == Appointment.Status.CANCELLED:
+        return redirect(f"{manage_url}?was_cancelled=1")
     if not _changeable(appointment, now):
         return redirect(f"{manage_url}?too_late=1")
     if not appointment.appointment_type.self_bookable:
@@ -223,10 +223,13 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def offer_take(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
-    check = patient_link_check(token=token, purpose=OFFER, now=now)
-    entry = waitlist_entry_for_link(check.link) if check.link and check.state == "active" else None
-    if entry is None or check.link is None:
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+    opened = _opened(request, token, OFFER)
+    if isinstance(opened, HttpResponse):
+        return opened
+    assert opened.link is not None  # noqa: S101 - _opened returns active links only
+    entry = waitlist_entry_for_link(opened.link)
+    if entry is None:
+        return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
     base = request.path.rsplit("/take/", 1)[0]
     if entry.status == WaitlistEntry.Status.ACCEPTED:
         return redirect(f"{base}/")  # a second press: the page says it is done

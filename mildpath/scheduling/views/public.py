@@ -25,13 +25,18 @@ from mildpath.practice.forms import ZipSearchForm
 from mildpath.practice.models import Practitioner
 from mildpath.practice.queries import locations_nearest, locations_public
 from mildpath.scheduling.availability import available_slots
-from mildpath.scheduling.errors import PatientAlreadyBooked, SlotTaken
+from mildpath.scheduling.errors import (
+    SlotTaken,
+    TimeNotOffered,
+    TooManyFromAddress,
+)
 from mildpath.scheduling.forms.public import DetailsForm, SlotForm, slot_days
 from mildpath.scheduling.ics import appointment_ics
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.queries import appointment_just_booked
 from mildpath.scheduling.services.booking import appointment_book
-from mildpath.scheduling.throttle import BOOKING, too_many, too_many_page
+from mildpath.scheduling.services.quota import BOOKING, quota_spent
+from mildpath.scheduling.throttle import too_many_page
 
 DRAFT = "booking_draft"
 BOOKED = "booking_done"
@@ -159,7 +164,7 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
     start = datetime.fromisoformat(str(draft["start"]))
     if request.method == "POST":
         actor, now = Actor.of(request, label="online booking"), clock.now()
-        if too_many(actor, BOOKING, now):
+        if quota_spent(actor=actor, actions=BOOKING, now=now):
             return too_many_page(request)
         try:
             appointment = appointment_book(
@@ -181,15 +186,12 @@ def book_review(request: HttpRequest, slug: str) -> HttpResponse:
                 source="online",
                 email_ok=bool(details.get("consent_email")),
                 sms_ok=bool(details.get("consent_sms")),
+                public=True,
             )
-        except SlotTaken:
+        except TooManyFromAddress:
+            return too_many_page(request)
+        except (SlotTaken, TimeNotOffered):  # taken, or its notice ran out meanwhile
             messages.error(request, _("Sorry, that time was just taken. Please choose another."))
-            return redirect("booking:slots", slug=slug)
-        except PatientAlreadyBooked:
-            messages.error(
-                request,
-                _("You already have an appointment at that time. Please choose another time."),
-            )
             return redirect("booking:slots", slug=slug)
         del request.session[DRAFT]
         request.session[BOOKED] = appointment.pk

@@ -28,6 +28,7 @@ from mildpath.scheduling.errors import (
     NotAllowedNow,
     PatientAlreadyBooked,
     SlotTaken,
+    TimeNotOffered,
 )
 from mildpath.scheduling.forms.public import slot_days
 from mildpath.scheduling.forms.staff import StaffBookingForm
@@ -220,7 +221,10 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
     locations = list(queries.locations_for_schedule(actor))
     source = request.GET.get("from_request") or request.POST.get("from_request") or ""
     consultation = (
-        queries.consultation_request_for_change(actor, int(source)) if source.isdigit() else None
+        queries.consultation_request_for_change(actor, int(source))
+        # Only ASCII digits: "²".isdigit() is true, and int() refuses it.
+        if source.isascii() and source.isdigit() and len(source) < 19
+        else None
     )
     wanted = request.GET.get("location") or (
         consultation.preferred_location.slug
@@ -277,7 +281,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                 email_ok=details["consent_email"],
                 sms_ok=details["consent_sms"],
             )
-        except SlotTaken:
+        except (SlotTaken, TimeNotOffered):
             messages.error(request, _("Time: that time was just taken. Choose another."))
             return redirect(request.get_full_path())
         except PatientAlreadyBooked:

@@ -22,6 +22,6 @@ class Command(BaseCommand):
                 "Demo practice loaded. Staff sign-in at /staff/sign-in/ "
                 f"with password {DEMO_STAFF_PASSWORD}:\n"
                 + "\n".join(lines)
-                + "\n  (clinician, manager and admin set up two-step sign-in the first time)"
+                + "\n  (each sets up two-step sign-in the first time)"
             )
         )

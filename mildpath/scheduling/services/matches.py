@@ -1,0 +1,40 @@
+"""The front desk's answer to an online booking that matches a known patient
+(``patients.models.PatientMatch``): the same person, so their new visits join their
+record, or different people, so both records stay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from mildpath.audit.actor import Actor
+from mildpath.patients.models import PatientMatch
+from mildpath.patients.services import patient_match_decide
+from mildpath.scheduling.models import Appointment
+
+
+class VisitsClash(Exception):
+    """Joined, the person would hold two visits at the same time: one must be cancelled
+    first."""
+
+
+def patient_match_confirm(*, actor: Actor, match: PatientMatch, now: datetime) -> PatientMatch:
+    """Same person: the new record's visits move to the known record, then its links and
+    locations (``patient_match_decide``). Raises VisitsClash, changing nothing, if that
+    would give the person two visits at once."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Appointment.objects.filter(patient=match.new_patient_id).update(
+                    patient=match.existing_patient_id
+                )
+        except IntegrityError as exc:  # the database's one-visit-at-a-time guard
+            raise VisitsClash from exc
+        return patient_match_decide(actor=actor, match=match, same_person=True, now=now)
+
+
+def patient_match_reject(*, actor: Actor, match: PatientMatch, now: datetime) -> PatientMatch:
+    """Different people: both records stay as they are."""
+    with transaction.atomic():
+        return patient_match_decide(actor=actor, match=match, same_person=False, now=now)
