@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 import pytest
+import time_machine
 
 from tests.pgcluster import Cluster, PostgresUnavailable
 
@@ -71,6 +72,20 @@ def _english_between_tests() -> Iterator[None]:
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def frozen() -> Iterator[time_machine.Traveller]:
+    """Time stopped at the suite's reference moment, tests.helpers.NOW, for one test.
+
+    The one way a test freezes the clock: ``pytest.mark.usefixtures("frozen")``, or ask
+    for it to move time on (``frozen.shift(timedelta(minutes=14))``) or to another moment
+    counted from the reference (``frozen.move_to(NOW + timedelta(days=7))``). Tests of a
+    server or worker in another process, on the real clock, count from today instead."""
+    from tests.helpers import NOW
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

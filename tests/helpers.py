@@ -1,5 +1,11 @@
-"""What several test modules share: a live server of the app on the suite's database,
-a free port, the actor tests act as, and one way to run the outbox worker's round."""
+"""What several test modules share: the suite's reference moment, a live server of the
+app on the suite's database, a free port, the actor tests act as, one way to run the
+outbox worker's round, and the admin pages every URL check walks.
+
+Importing this module needs no Django set-up (tests/pgcluster.py, which bench/ uses
+before Django starts, takes its free port from here): what needs the app registry is
+imported where it is used.
+"""
 
 from __future__ import annotations
 
@@ -14,18 +20,45 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dj_database_url
 from django.db import connection
 
-from mildpath.audit.actor import Actor
+if TYPE_CHECKING:
+    from mildpath.audit.actor import Actor
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The least a production start needs (settings refuse to start without each).
+PRODUCTION_ENV = {
+    "MILDPATH_PROFILE": "production",
+    "SECRET_KEY": "p" * 20 + "-a-long-random-production-secret-key-0123456789",
+    "ALLOWED_HOSTS": "clinic.example.org",
+    "DATABASE_URL": "sqlite:////tmp/mildpath-settings-test.sqlite3",
+}
+
+# The suite's reference moment: Tuesday 24 November 2026, 9 a.m. in Los Angeles. Tests
+# that are not about the real clock run with time stopped here (the ``frozen`` fixture in
+# tests/conftest.py), so the calendar days they name (the Wednesday after is 2 December)
+# never pass. Tests that need another moment move relative to this one. Tests against a
+# server or worker in another process, which runs on the real clock, count their days
+# from today instead (Server.slots below).
+NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+
 # Who a test's service calls act as, when the test is not about who acts.
-TEST_ACTOR = Actor.system("test")
+TEST_ACTOR: Actor  # made on first use (see __getattr__): it needs the app registry
+
+
+def __getattr__(name: str) -> Actor:
+    if name == "TEST_ACTOR":
+        from mildpath.audit.actor import Actor
+
+        globals()["TEST_ACTOR"] = actor = Actor.system("test")
+        return actor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def send_due(now: datetime) -> dict[int, str]:
@@ -92,7 +125,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(self.url("/healthz"), timeout=10).close()  # noqa: S310
+                urllib.request.urlopen(self.url("/livez"), timeout=10).close()  # noqa: S310
                 return
             except OSError:  # not listening yet, or a first answer slow on a busy machine
                 time.sleep(0.2)
@@ -144,3 +177,31 @@ class Server:
                 return error.code, json.loads(error.read())
             except ValueError:
                 return error.code, {}
+
+
+def routed_names() -> set[str]:
+    """Every URL name the project routes, with its namespaces ("admin:index", ...)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns: list[URLPattern | URLResolver], namespace: str = "") -> set[str]:
+        names: set[str] = set()
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                names |= walk(pattern.url_patterns, inner)
+            elif pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+            else:
+                names.add(f"{namespace}<unnamed {pattern.pattern}>")
+        return names
+
+    return walk(get_resolver().url_patterns)
+
+
+def admin_urls() -> list[str]:
+    """The admin home, every app index and every model list. Object pages sit behind the
+    same admin_view guard; add pages may be refused by the model even to administrators."""
+    from django.urls import reverse
+
+    names = sorted(n for n in routed_names() if n == "admin:index" or n.endswith("_changelist"))
+    return [reverse(name) for name in names]

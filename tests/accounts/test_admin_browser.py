@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from mildpath.practice.models import Location
 from tests.browser import assert_accessible
+from tests.helpers import admin_urls
 
 pytestmark = pytest.mark.browser
 
@@ -16,9 +18,8 @@ def test_the_admin_pages_an_administrator_uses_are_accessible(page, make_staff, 
         [{"name": "sessionid", "value": client.cookies["sessionid"].value,
           "domain": "localhost", "path": "/"}]
     )  # fmt: skip
-    from tests.accounts.test_authorization_matrix import _admin_urls
-
-    for path in [*_admin_urls(), "/admin/practice/location/1/change/"]:
+    location = Location.objects.get(slug="santa-monica")
+    for path in [*admin_urls(), f"/admin/practice/location/{location.pk}/change/"]:
         response = page.goto(path)
         assert response.status == 200 and page.url.endswith(path), page.url
         assert_accessible(page)

@@ -7,14 +7,18 @@ sign-in or to two-step set-up. Admin URLs are one family, guarded by the admin s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.tokens import make_token
 from mildpath.scheduling.models import ConsultationRequest
+from tests.helpers import NOW, admin_urls, routed_names
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +59,17 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "accounts:sign_out": {"POST": EVERYONE, "GET": NOBODY},
     "accounts:mfa_setup": {"GET": STAFF, "POST": STAFF},
     "accounts:session_extend": {"POST": STAFF, "GET": NOBODY},
+    # The owner's one-time link is the key, whoever holds it; probed with a genuine one.
+    "accounts:set_password": {"GET": EVERYONE, "POST": EVERYONE},
+    "accounts:staff_list": {"GET": {AD}, "POST": NOBODY},
+    "accounts:staff_create": {"GET": {AD}, "POST": {AD}},
+    "accounts:staff_detail": {"GET": {AD}, "POST": NOBODY},
+    "accounts:staff_role": {"GET": {AD}, "POST": {AD}},
+    "accounts:staff_locations": {"GET": {AD}, "POST": {AD}},
+    "accounts:staff_deactivate": {"GET": {AD}, "POST": {AD}},
+    "accounts:staff_reactivate": {"GET": {AD}, "POST": {AD}},
+    "accounts:staff_reset_password": {"GET": {AD}, "POST": {AD}},
+    "accounts:staff_reset_mfa": {"GET": {AD}, "POST": {AD}},
     "staff_home": {"GET": STAFF, "POST": NOBODY},
     "patients:list": {"GET": CONTACT, "POST": NOBODY},
     "patients:detail": {"GET": CONTACT, "POST": NOBODY},
@@ -69,32 +84,23 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling_staff:appointment": {"GET": {FD, CL, MG}, "POST": NOBODY},
     "scheduling_staff:appointment_action": {"POST": {FD, MG}, "GET": NOBODY},
     "scheduling_staff:failed_messages": {"GET": {FD, MG}, "POST": NOBODY},
+    "scheduling_staff:matches": {"GET": {FD, MG}, "POST": NOBODY},
+    # Deciding without choosing an answer changes nothing and goes back to the list.
+    "scheduling_staff:match_decide": {"POST": {FD, MG}, "GET": NOBODY},
     "audit:list": {"GET": {MG, AD}, "POST": NOBODY},
     "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
     "healthz": {"GET": EVERYONE},
+    "livez": {"GET": EVERYONE},
     "api:slots": {"GET": EVERYONE},
     "api:appointments": {"POST": EVERYONE, "GET": NOBODY},
     "api:openapi": {"GET": EVERYONE},
     "admin:*": {"GET": {AD}},
 }
+# The staff account pages that name no account.
+STAFF_ACCOUNT_PAGES = {"accounts:staff_list", "accounts:staff_create"}
 # Admin pages Django serves to anyone by design: the sign-in hand-off, sign-out and the
 # script catalogue. They show no data.
 ADMIN_OPEN = {"admin:login", "admin:logout", "admin:jsi18n"}
-
-
-def _walk(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, inner)
-        elif pattern.name:
-            yield f"{namespace}{pattern.name}"
-        else:
-            yield f"{namespace}<unnamed {pattern.pattern}>"
-
-
-def routed_names() -> set[str]:
-    return set(_walk(get_resolver().url_patterns))
 
 
 def test_every_routed_url_is_in_the_matrix():
@@ -107,30 +113,33 @@ def test_every_routed_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(demo_practice, make_staff):
-    """One staff member per role (Santa Monica for the scoped roles) and one of everything."""
+def world(frozen, demo_practice, make_staff):
+    """One staff member per role (Santa Monica for the scoped roles) and one of everything,
+    at the suite's reference moment."""
     from mildpath.demo.loader import demo_schedule_load, demo_staff_ensure
 
     demo_staff_ensure()
     demo_schedule_load()
     users = {role: make_staff(role, ("santa-monica",)) for role in [FD, CL, MG, RS, AD]}
+    newcomer = make_staff(FD, ("santa-monica",), username="newcomer")  # never signs in here
     rosa = Patient.objects.get(family_name="Delgado")  # Santa Monica
     consultation = ConsultationRequest.objects.create(
         name="Test Caller",
         phone="+13105550123",
         best_time="any",
         consent_to_contact=True,
-        created_at="2026-11-24T16:00:00+00:00",
+        created_at=NOW,
     )
 
     appointment = _demo_appointment(rosa)
+    match = _demo_match(rosa)
 
     def new_link() -> PatientLink:
         return PatientLink.objects.create(
             patient=rosa,
             purpose="progress",
-            created_at="2026-11-24T16:00:00+00:00",
-            expires_at="2099-01-01T00:00:00+00:00",
+            created_at=NOW,
+            expires_at=NOW + timedelta(days=14),
         )
 
     def kwargs() -> dict[str, dict[str, object]]:
@@ -153,29 +162,55 @@ def world(demo_practice, make_staff):
             "scheduling:request_detail": {"request_id": consultation.pk},
             "scheduling_staff:appointment": {"appointment_id": appointment.pk},
             "scheduling_staff:appointment_action": {"appointment_id": appointment.pk},
+            "scheduling_staff:match_decide": {"match_id": match.pk},
+            "accounts:set_password": {
+                "uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
+                "token": default_token_generator.make_token(newcomer),
+            },
+            **{
+                name: {"user_id": users[CL].pk}
+                for name in MATRIX
+                if name.startswith("accounts:staff_") and name not in STAFF_ACCOUNT_PAGES
+            },
         }
 
     return users, kwargs
 
 
-def _demo_appointment(patient):
-    from datetime import UTC, datetime
+def _demo_match(rosa):
+    """An online booking at Santa Monica in the name of a known patient, to check."""
+    from mildpath.patients.models import PatientMatch
+    from mildpath.practice.models import Location
 
+    booked_online = Patient.objects.create(
+        given_name=rosa.given_name,
+        family_name=rosa.family_name,
+        date_of_birth=rosa.date_of_birth,
+        phone=rosa.phone,
+        created_at=NOW,
+    )
+    booked_online.locations.add(Location.objects.get(slug="santa-monica"))
+    return PatientMatch.objects.create(
+        new_patient=booked_online, existing_patient=rosa, created_at=NOW
+    )
+
+
+def _demo_appointment(patient):
     from mildpath.practice.models import Practitioner
     from mildpath.scheduling.models import Appointment, AppointmentType
 
     kind = AppointmentType.objects.get(location__slug="santa-monica", kind="consultation")
-    start = datetime(2030, 1, 7, 17, tzinfo=UTC)
+    start = NOW + timedelta(days=13)  # Monday 7 December, 9 a.m. in Santa Monica
     return Appointment.objects.create(
         location=kind.location,
         practitioner=Practitioner.objects.get(slug="elena-marquez"),
         patient=patient,
         appointment_type=kind,
         start=start,
-        end=start.replace(hour=18),
+        end=start + timedelta(hours=1),
         busy_start=start,
-        busy_end=start.replace(hour=18),
-        created_at=start,
+        busy_end=start + timedelta(hours=1),
+        created_at=NOW,
     )
 
 
@@ -199,13 +234,6 @@ def _allowed(response) -> bool:
     return True
 
 
-def _admin_urls() -> list[str]:
-    """The admin home, every app index and every model list. Object pages sit behind the
-    same admin_view guard; add pages may be refused by the model even to administrators."""
-    names = sorted(n for n in routed_names() if n == "admin:index" or n.endswith("_changelist"))
-    return [reverse(name) for name in names]
-
-
 def test_the_matrix_holds_for_every_role_url_and_method(client, sign_in, world):
     users, make_kwargs = world
     unexpected: list[str] = []
@@ -219,7 +247,7 @@ def test_the_matrix_holds_for_every_role_url_and_method(client, sign_in, world):
         if role != ANON:
             sign_in(users[role])
         for name, methods in MATRIX.items():
-            urls = _admin_urls() if name == "admin:*" else [reverse(name, kwargs=kwargs.get(name))]
+            urls = admin_urls() if name == "admin:*" else [reverse(name, kwargs=kwargs.get(name))]
             for method, allowed_roles in methods.items():
                 for url in urls:
                     response = client.generic(method, url, REMOTE_ADDR=address)

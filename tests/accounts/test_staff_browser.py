@@ -7,9 +7,12 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth.models import User
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from mildpath.accounts.notices import set_password_url
+from mildpath.core import clock
 from mildpath.patients.models import Patient
 from mildpath.scheduling.models import ConsultationRequest
 from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows, press_and_wait, tab_to
@@ -30,6 +33,14 @@ def _type_password(page, username: str, password: str = PASSWORD) -> None:
 
 def _code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def _type_password_and_code(page, user) -> None:
+    """The whole sign-in of a role with two-step sign-in, by keyboard."""
+    _type_password(page, user.get_username())
+    tab_to(page, "#id_code")
+    page.keyboard.type(_code(TOTPDevice.objects.get(user=user, confirmed=True)))
+    press_and_wait(page)
 
 
 def test_a_clinician_signs_in_with_an_authenticator_code(page, make_staff):
@@ -63,8 +74,8 @@ def test_setting_up_two_step_sign_in_in_the_browser(page, make_staff):
 def test_the_idle_warning_is_announced_and_keeps_the_session(page, make_staff, settings):
     settings.MILDPATH_IDLE_TIMEOUT = 8
     settings.MILDPATH_IDLE_WARNING = 6
-    make_staff("front_desk", ("santa-monica",), username="dana")
-    _type_password(page, "dana")
+    dana = make_staff("front_desk", ("santa-monica",), username="dana")
+    _type_password_and_code(page, dana)
     assert page.url.endswith("/staff/")
 
     dialog = page.locator("#session-warning")
@@ -84,8 +95,8 @@ def test_the_idle_warning_is_announced_and_keeps_the_session(page, make_staff, s
 def test_ignoring_the_warning_signs_the_person_out(page, make_staff, settings):
     settings.MILDPATH_IDLE_TIMEOUT = 4
     settings.MILDPATH_IDLE_WARNING = 3
-    make_staff("front_desk", ("santa-monica",), username="dana")
-    _type_password(page, "dana")
+    dana = make_staff("front_desk", ("santa-monica",), username="dana")
+    _type_password_and_code(page, dana)
     page.wait_for_url("**/staff/sign-in/?ended=idle", timeout=10_000)
     assert "signed out after a period without activity" in page.locator("main").inner_text()
     assert_accessible(page)
@@ -114,10 +125,12 @@ def test_every_staff_page_passes_axe(page, make_staff, sign_in, language):
         phone="+13105550123",
         best_time="any",
         consent_to_contact=True,
-        created_at="2026-11-24T16:00:00+00:00",
+        created_at=clock.now(),  # the live server runs on the real clock
     )
     rosa = Patient.objects.get(family_name="Delgado")
     booked = _appointment()
+    _online_booking_to_check(rosa)
+    colleague = User.objects.filter(staff_profile__role="clinician")[0]
     prefix = "" if language == "en" else "/es"
     pages_by_role = {
         "manager": [
@@ -131,9 +144,27 @@ def test_every_staff_page_passes_axe(page, make_staff, sign_in, language):
             "/staff/audit/?date_from=nonsense",
             f"/staff/calendar/?location=pasadena&date={booked.start:%Y-%m-%d}&view=week",
             f"/staff/calendar/appointments/{booked.pk}/",
+            "/staff/calendar/messages/failed/",
+            "/staff/calendar/matches/",
         ],
         "clinician": ["/staff/", "/staff/patients/emergency-access/"],
         "researcher": ["/staff/"],
+        "administrator": [
+            "/staff/",
+            "/staff/accounts/",
+            "/staff/accounts/new/",
+            *(
+                f"/staff/accounts/{colleague.pk}/{action}"
+                for action in [
+                    "",
+                    "role/",
+                    "locations/",
+                    "deactivate/",
+                    "reset-password/",
+                    "reset-two-step/",
+                ]
+            ),
+        ],
     }
     for role, paths in pages_by_role.items():
         user = make_staff(role, ("santa-monica",))
@@ -163,18 +194,71 @@ def test_every_staff_page_passes_axe(page, make_staff, sign_in, language):
                 if "/appointments/" in path:  # the table of messages sent is on the page
                     assert page.locator("#messages-caption").count() == 1
         if role == "clinician":
-            # The page a role is refused is a page too.
+            # The page a role is refused is a page too, and so is "not found".
             assert page.goto(prefix + "/staff/audit/").status == 403
+            assert_accessible(page)
+            assert page.goto(prefix + "/staff/patients/999999/").status == 404
             assert_accessible(page)
     page.context.clear_cookies()
     page.goto(prefix + "/staff/sign-in/")
+    assert_accessible(page)
+    # The owner's set-password page, from a genuine link and from a spent one.
+    assert page.goto(prefix + _set_password_path(colleague)).status == 200
+    assert_accessible(page)
+    assert page.goto(prefix + "/staff/set-password/MQ/spent-token/").status == 410
+    assert_accessible(page)
+
+
+def _online_booking_to_check(rosa) -> None:
+    """A match for the manager's list: Rosa's details booked online as a new record."""
+    from mildpath.patients.models import PatientMatch
+    from mildpath.practice.models import Location
+
+    online = Patient.objects.create(
+        given_name=rosa.given_name,
+        family_name=rosa.family_name,
+        date_of_birth=rosa.date_of_birth,
+        phone=rosa.phone,
+        created_at=clock.now(),
+    )
+    online.locations.add(Location.objects.get(slug="pasadena"))
+    PatientMatch.objects.create(new_patient=online, existing_patient=rosa, created_at=clock.now())
+
+
+def _set_password_path(user) -> str:
+    return urlsplit(set_password_url(user)).path
+
+
+def test_an_administrator_resets_two_step_sign_in_by_keyboard_alone(page, make_staff):
+    alex = make_staff("administrator", username="alex")
+    elena = make_staff("clinician", ("santa-monica",), username="elena")
+    elena.email = "elena@example.com"
+    elena.save()
+    _type_password_and_code(page, alex)
+    page.goto(f"/staff/accounts/{elena.pk}/reset-two-step/")
+    assert_accessible(page)
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page)  # nothing filled in: both fields are named in the errors
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert "Reason for this change" in summary.inner_text()
+    assert "I understand what this change does" in summary.inner_text()
+    assert_accessible(page)
+    tab_to(page, "#id_reason")
+    page.keyboard.type("Lost her phone on the train this morning.")
+    tab_to(page, "#id_confirm")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    press_and_wait(page)
+    assert page.url.endswith(f"/staff/accounts/{elena.pk}/")
+    assert "Two-step sign-in reset" in page.locator(".messages").inner_text()
+    assert not TOTPDevice.objects.filter(user=elena).exists()
     assert_accessible(page)
 
 
 def _appointment():
     from datetime import date, timedelta
 
-    from mildpath.core import clock
     from mildpath.patients.services import PatientDetails
     from mildpath.scheduling.availability import available_slots
     from mildpath.scheduling.models import AppointmentType

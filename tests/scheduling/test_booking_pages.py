@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-import time_machine
 from icalendar import Calendar
 
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.scheduling.models import Appointment
 
-pytestmark = pytest.mark.django_db
-NOW = "2026-11-24T17:00:00+00:00"  # a Tuesday morning in Los Angeles
+# Time stands at tests.helpers.NOW: Tuesday 24 November 2026, 9 a.m. in Los Angeles.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 DETAILS = {
     "given_name": "Rosa",
@@ -49,7 +50,6 @@ def test_a_zip_code_we_cannot_place_is_named_and_the_list_stays(client, schedule
     assert len(page.context["choices"]) == 3
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_patient_books_in_four_steps(client, schedule, audit_log):
     start = client.get("/book/")
     assert start.status_code == 200
@@ -81,8 +81,7 @@ def test_a_patient_books_in_four_steps(client, schedule, audit_log):
     assert "Wednesday, November 25, 2026, 9 a.m." in page.text
 
 
-@time_machine.travel(NOW, tick=False)
-def test_the_calendar_file_carries_the_local_time_and_address(client, schedule):
+def test_the_calendar_file_carries_the_local_time_and_address(client, schedule, frozen):
     slots = client.get("/book/pasadena/")
     client.post("/book/pasadena/", {"slot": _first_choice(slots)})
     client.post("/book/pasadena/details/", DETAILS)
@@ -96,8 +95,8 @@ def test_the_calendar_file_carries_the_local_time_and_address(client, schedule):
     assert "88 Orchard Grove Avenue" in str(event.get("location"))
     assert b"BEGIN:VTIMEZONE" in ics.content
     # A file made later (after a move, say) replaces the first in the patient's calendar.
-    with time_machine.travel("2026-11-24T18:00:00+00:00", tick=False):
-        again = client.get("/book/booked/appointment.ics")
+    frozen.shift(timedelta(hours=1))
+    again = client.get("/book/booked/appointment.ics")
     later = next(c for c in Calendar.from_ical(again.content).walk() if c.name == "VEVENT")
     assert later["uid"] == event["uid"]
     assert int(later.decoded("sequence")) > int(event.decoded("sequence"))
@@ -109,7 +108,6 @@ def test_days_at_the_end_of_the_calendar_show_an_empty_page(client, schedule):
     assert "There are no free times on these days." in far.text
 
 
-@time_machine.travel(NOW, tick=False)
 def test_the_loser_of_a_race_gets_fresh_times_not_an_error(client, schedule):
     from django.test import Client
 
@@ -132,7 +130,6 @@ def test_the_loser_of_a_race_gets_fresh_times_not_an_error(client, schedule):
     assert Appointment.objects.count() == 1
 
 
-@time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -152,14 +149,12 @@ def test_bad_details_name_the_field_and_book_nothing(client, schedule, field, va
     assert Appointment.objects.count() == 0
 
 
-@time_machine.travel(NOW, tick=False)
 def test_a_made_up_time_is_refused(client, schedule):
     response = client.post("/book/pasadena/", {"slot": "1|2026-11-25T03:00:00+00:00"})
     assert response.status_code == 200
     assert "That time is no longer free" in response.text
 
 
-@time_machine.travel(NOW, tick=False)
 def test_skipping_ahead_goes_back_to_choosing_a_time(client, schedule):
     assert client.get("/book/pasadena/review/").headers["Location"] == "/book/pasadena/"
     assert client.get("/book/booked/").headers["Location"] == "/book/"

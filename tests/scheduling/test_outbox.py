@@ -52,7 +52,7 @@ from mildpath.scheduling.services.outbox import (
 )
 from mildpath.scheduling.slots import FreeTime
 from mildpath.scheduling.sms import FileSmsBackend, SmsFailed
-from tests.helpers import ROOT, TEST_ACTOR, Server, send_due
+from tests.helpers import NOW, ROOT, TEST_ACTOR, Server, send_due
 
 WAIT_SECONDS = 60.0
 
@@ -398,7 +398,7 @@ def _text_reminder(slug: str, family_name: str, phone: str) -> OutboundMessage:
     return appointment.messages.order_by("send_after", "id")[0]
 
 
-BOOKED_AT = "2026-11-24T17:00:00+00:00"
+BOOKED_AT = NOW  # the suite's reference moment
 
 
 @pytest.mark.django_db

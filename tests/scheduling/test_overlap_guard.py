@@ -7,18 +7,16 @@ import json
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.db import IntegrityError, connection, transaction
 
 from mildpath.audit.models import AuditEvent
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Practitioner
-from mildpath.scheduling.services import booking
 from mildpath.scheduling.models import Appointment
+from mildpath.scheduling.services import booking
 
 pytestmark = pytest.mark.django_db
-NOW = "2026-11-24T17:00:00+00:00"
 
 
 @pytest.fixture
@@ -66,7 +64,7 @@ def test_the_guard_is_in_place_after_migrating():
         } <= constraints
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_the_database_refuses_a_second_booking_of_the_same_time(client, schedule):
     slot = _first_slot(client)
     assert _book(client, slot["start"]).status_code == 201
@@ -101,7 +99,7 @@ def test_the_database_refuses_a_second_booking_of_the_same_time(client, schedule
     assert Appointment.objects.filter(status="booked").count() == 1
 
 
-@time_machine.travel(NOW, tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_a_booking_that_slips_past_the_check_gets_a_clean_409_and_writes_nothing(
     client, schedule, monkeypatch
 ):

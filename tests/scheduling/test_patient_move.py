@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-import time_machine
 
 from mildpath.core import clock
 from mildpath.demo.loader import demo_schedule_load
@@ -21,7 +20,8 @@ from mildpath.scheduling.models import (
 from mildpath.scheduling.services.booking import appointment_book
 from tests.helpers import TEST_ACTOR
 
-pytestmark = pytest.mark.django_db
+# Time stands at tests.helpers.NOW, Tuesday 24 November 2026, 9 a.m. in Los Angeles.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 WEDNESDAY_9 = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # 9 a.m. in Pasadena
 THURSDAY_10 = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)
 
@@ -60,7 +60,6 @@ def _slot_value(page_text: str, start: datetime) -> str:
     )
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
 def test_a_patient_moves_their_visit_and_the_reminders_follow(kind, client, audit_log):
     appointment = _book(kind, WEDNESDAY_9)
     manage = _manage_url(appointment)
@@ -69,7 +68,9 @@ def test_a_patient_moves_their_visit_and_the_reminders_follow(kind, client, audi
     page = client.get(manage + "move/?from=2026-12-03")
     assert page.status_code == 200
     assert "Move my appointment to this time" in page.text
-    with audit_log.exactly_one(action="appointment.move", object_type="scheduling.Appointment") as log:
+    with audit_log.exactly_one(
+        action="appointment.move", object_type="scheduling.Appointment"
+    ) as log:
         moved = client.post(
             manage + "move/?from=2026-12-03", {"slot": _slot_value(page.text, THURSDAY_10)}
         )
@@ -89,7 +90,6 @@ def test_a_patient_moves_their_visit_and_the_reminders_follow(kind, client, audi
     assert _book(kind, WEDNESDAY_9, n=2).status == "booked"
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
 def test_moving_keeps_the_patient_with_their_doctor_when_free(kind, client):
     # Two doctors at Pasadena on Wednesdays; the patient's is the one with the higher
     # id, whom "first free" would pass over.
@@ -111,7 +111,6 @@ def test_moving_keeps_the_patient_with_their_doctor_when_free(kind, client):
     assert "Dr." not in moved_note or theirs.family_name in moved_note
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
 def test_a_time_taken_meanwhile_leaves_the_visit_where_it_was(kind, client):
     appointment = _book(kind, WEDNESDAY_9)
     manage = _manage_url(appointment)
@@ -129,7 +128,6 @@ def test_a_time_taken_meanwhile_leaves_the_visit_where_it_was(kind, client):
     assert appointment.start == WEDNESDAY_9
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
 def test_a_patient_cannot_move_onto_their_own_other_visit(kind, client):
     appointment = _book(kind, WEDNESDAY_9)
     # A follow-up at another clinic, with another doctor, at the time she would pick.
@@ -146,10 +144,9 @@ def test_a_patient_cannot_move_onto_their_own_other_visit(kind, client):
     assert appointment.start == WEDNESDAY_9
 
 
-@time_machine.travel("2026-12-01T18:00:00+00:00", tick=False)
-def test_inside_the_cut_off_the_visit_cannot_be_moved_online(kind, client):
-    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
-        appointment = _book(kind, WEDNESDAY_9)
+def test_inside_the_cut_off_the_visit_cannot_be_moved_online(kind, client, frozen):
+    appointment = _book(kind, WEDNESDAY_9)
+    frozen.move_to(WEDNESDAY_9 - timedelta(hours=23))
     manage = _manage_url(appointment)
     assert "Choose another time" not in client.get(manage).text
     late = client.get(manage + "move/", follow=True)
@@ -160,7 +157,6 @@ def test_inside_the_cut_off_the_visit_cannot_be_moved_online(kind, client):
     assert appointment.start == WEDNESDAY_9
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
 def test_a_visit_patients_cannot_book_themselves_is_not_theirs_to_move(kind, client):
     procedure = AppointmentType.objects.get(location__slug="pasadena", kind="procedure")
     assert not procedure.self_bookable

@@ -60,7 +60,7 @@ def _book(start: datetime, *, language: str = "en", email_ok: bool = True, sms_o
     )
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_booking_queues_a_confirmation_and_two_reminders_per_channel(schedule):
     appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))  # Wednesday 9 a.m.
     kinds = sorted(
@@ -76,13 +76,13 @@ def test_booking_queues_a_confirmation_and_two_reminders_per_channel(schedule):
     assert appointment.messages.count() == 5
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_no_reminders_without_consent(schedule):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), email_ok=False, sms_ok=False)
     assert list(OutboundMessage.objects.values_list("kind", flat=True)) == ["confirmation"]
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
     confirmation = OutboundMessage.objects.get(kind="confirmation")
@@ -103,7 +103,7 @@ def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
     assert event.decoded("dtstart").strftime("%H:%M %Z") == "09:00 PST"
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule, client):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
     confirmation = OutboundMessage.objects.get(kind="confirmation")
@@ -123,8 +123,9 @@ def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule, client):
 
 
 def test_reminders_across_the_spring_change_give_the_local_time(schedule):
-    # Booked while clocks say PST; the visit is after the change to PDT.
-    with time_machine.travel("2026-03-02T17:00:00+00:00", tick=False):
+    # Booked while clocks say PST (a deliberate date: the spring change of 2026); the
+    # visit is after the change to PDT.
+    with time_machine.travel(datetime(2026, 3, 2, 17, 0, tzinfo=UTC), tick=False):
         appointment = _book(datetime(2026, 3, 11, 15, 0, tzinfo=UTC))  # 8 a.m. PDT
     reminder = appointment.messages.filter(kind="reminder", channel="email").earliest("send_after")
     assert reminder.send_after == datetime(2026, 3, 8, 15, 0, tzinfo=UTC)  # 72 hours before
@@ -135,7 +136,7 @@ def test_reminders_across_the_spring_change_give_the_local_time(schedule):
     assert "Wednesday, March 11, 2026, 8 a.m." in sent.body
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_a_cancelled_appointment_gets_no_reminder(schedule, client, sms_dir):
     appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
     manage_url = (
@@ -166,7 +167,7 @@ def test_a_cancelled_appointment_gets_no_reminder(schedule, client, sms_dir):
     assert kind.appointments.count() == 2
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancelled(
     schedule, sms_dir
 ):
@@ -195,10 +196,10 @@ def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancell
     assert _texts_sent(sms_dir) == []
 
 
-@time_machine.travel("2026-12-01T18:00:00+00:00", tick=False)
-def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client):
-    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
-        _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client, frozen):
+    visit = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)
+    _book(visit)
+    frozen.move_to(visit - timedelta(hours=23))  # inside the 24-hour cut-off
     manage_url = (
         OutboundMessage.objects.get(kind="confirmation")
         .body.split("http://127.0.0.1:8000")[1]
@@ -210,7 +211,7 @@ def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client):
     assert Appointment.objects.get().status == "booked"
 
 
-@time_machine.travel("2026-11-24T17:00:00+00:00", tick=False)
+@pytest.mark.usefixtures("frozen")
 def test_the_calendar_file_for_a_spanish_speaker_is_in_spanish(schedule):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
     confirmation = OutboundMessage.objects.get(kind="confirmation")
@@ -218,3 +219,26 @@ def test_the_calendar_file_for_a_spanish_speaker_is_in_spanish(schedule):
     _, content, _ = mail.outbox[0].attachments[0]
     event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
     assert str(event.get("summary")) == "Consulta de paciente nuevo en Pasadena"
+
+
+@pytest.mark.usefixtures("frozen")
+def test_plain_text_messages_show_names_as_typed_not_html_escaped(schedule):
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    appointment_book(
+        actor=TEST_ACTOR,
+        appointment_type=kind,
+        start=datetime(2026, 12, 2, 17, 0, tzinfo=UTC),
+        patient=PatientDetails(
+            given_name="D'Andre",
+            family_name="O'Neil",
+            date_of_birth=date(1951, 4, 2),
+            phone="+13105550111",
+            email="dandre@example.com",
+            preferred_language="en",
+        ),
+        now=clock.now(),
+        email_ok=True,
+    )
+    body = OutboundMessage.objects.get(kind="confirmation").body
+    assert "Hello D'Andre," in body
+    assert "&#x27;" not in body

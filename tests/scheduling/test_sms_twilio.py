@@ -23,7 +23,7 @@ from mildpath.patients.services import PatientDetails
 from mildpath.scheduling.models import AppointmentType, OutboundMessage
 from mildpath.scheduling.services.booking import appointment_book
 from mildpath.scheduling.services.outbox import MAX_ATTEMPTS
-from tests.helpers import TEST_ACTOR, send_due
+from tests.helpers import NOW, TEST_ACTOR, send_due
 
 pytestmark = pytest.mark.django_db
 ACCOUNT, TOKEN = "AC" + "0" * 32, "secret-token"
@@ -82,7 +82,7 @@ def twilio(settings):
 @pytest.fixture
 def text_reminder(demo_practice):
     demo_schedule_load()
-    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False):
+    with time_machine.travel(NOW, tick=False):
         appointment_book(
             actor=TEST_ACTOR,
             appointment_type=AppointmentType.objects.get(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 
 from mildpath.core import clock
 from mildpath.demo.loader import demo_schedule_load
@@ -17,13 +16,8 @@ from mildpath.scheduling.services.waitlist import waitlist_offer_lapse
 from tests.helpers import TEST_ACTOR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+# Time stands at tests.helpers.NOW, Tuesday 24 November 2026, 9 a.m. in Los Angeles.
 EARLY = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)  # Wednesday 9 a.m., Pasadena
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel("2026-11-24T17:00:00+00:00", tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
