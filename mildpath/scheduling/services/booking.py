@@ -97,23 +97,23 @@ def appointment_book(
             public=public,
         )
         try:
-            with transaction.atomic():
-                appointment = Appointment.objects.create(
-                    location=appointment_type.location,
-                    practitioner_id=free[0],
-                    patient=booked_patient,
-                    appointment_type=appointment_type,
-                    start=start,
-                    end=end,
-                    busy_start=held_from,
-                    busy_end=held_to,
-                    reason=reason,
-                    referring_physician=referring_physician,
-                    source=source,
-                    remind_by_email=email_ok and bool(patient.email),
-                    remind_by_sms=sms_ok,
-                    created_at=now,
-                )
+            # No savepoint: on failure the whole booking is rolled back anyway.
+            appointment = Appointment.objects.create(
+                location=appointment_type.location,
+                practitioner_id=free[0],
+                patient=booked_patient,
+                appointment_type=appointment_type,
+                start=start,
+                end=end,
+                busy_start=held_from,
+                busy_end=held_to,
+                reason=reason,
+                referring_physician=referring_physician,
+                source=source,
+                remind_by_email=email_ok and bool(patient.email),
+                remind_by_sms=sms_ok,
+                created_at=now,
+            )
         except IntegrityError as exc:
             # The database's no-overlap guard caught what the check above missed; leaving
             # the outer block with this exception rolls the whole booking back.
