@@ -37,5 +37,9 @@ def actions_from_address(*, ip: str, actions: Iterable[str], since: datetime, li
     more to refuse than a patient costs to let through."""
     if not ip:
         return 0
-    recent = AuditEvent.objects.filter(client_ip=ip, at__gte=since, action__in=list(actions))
+    # Only what nobody signed in did: a front desk sharing the address with the waiting
+    # room's Wi-Fi must not use up the patients' online bookings.
+    recent = AuditEvent.objects.filter(
+        client_ip=ip, at__gte=since, action__in=list(actions), actor__isnull=True
+    )
     return len(recent.values_list("id", flat=True)[:limit])

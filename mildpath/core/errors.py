@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -14,6 +15,16 @@ class Busy(Exception):
 
 
 RETRY_AFTER_SECONDS = 5
+# PostgreSQL's answers when a transaction gave way to another: a lock not granted in
+# time (lock_not_available), or chosen to end a deadlock (deadlock_detected). Nothing
+# of it was written, so the same answer as Busy is the honest one.
+GAVE_WAY = {"55P03", "40P01"}
+
+
+def _gave_way(exception: Exception) -> bool:
+    return isinstance(exception, OperationalError) and (
+        getattr(exception.__cause__, "sqlstate", None) in GAVE_WAY
+    )
 
 
 class BusyMiddleware:
@@ -26,7 +37,7 @@ class BusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, Busy):
+        if not (isinstance(exception, Busy) or _gave_way(exception)):
             return None
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse(

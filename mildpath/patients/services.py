@@ -76,7 +76,7 @@ def patient_known(*, details: PatientDetails) -> Patient | None:
     it through an index, names compare case-blind. Call it under the person lock
     (``scheduling.services.locks.person_lock``) when what follows depends on it."""
     for candidate in Patient.objects.filter(
-        phone=details.phone, date_of_birth=details.date_of_birth
+        phone=details.phone, date_of_birth=details.date_of_birth, merged_into__isnull=True
     ).order_by("id"):
         if (
             candidate.given_name.casefold() == details.given_name.casefold()
@@ -152,7 +152,12 @@ class MatchDecided(Exception):
 
 
 def patient_match_decide(
-    *, actor: Actor, match: PatientMatch, same_person: bool, now: datetime
+    *,
+    actor: Actor,
+    match: PatientMatch,
+    same_person: bool,
+    now: datetime,
+    moved_visits: list[int] | None = None,
 ) -> PatientMatch:
     """The front desk's answer to a possible match. Same person: the new record's links
     and locations join the existing record, and the new record is marked merged into it
@@ -165,8 +170,16 @@ def patient_match_decide(
     if same_person:
         PatientLink.objects.filter(patient=new).update(patient=existing)
         existing.locations.add(*new.locations.all())
+        if new.email and not existing.email:
+            # Their visit booked online promised its reminders to this address.
+            existing.email = new.email
+            existing.save(update_fields=["email"])
         new.merged_into = existing
         new.save(update_fields=["merged_into"])
+        # Matches still waiting on the joined record now wait on the one it joined.
+        PatientMatch.objects.filter(
+            existing_patient=new, status=PatientMatch.Status.PENDING
+        ).update(existing_patient=existing)
     locked.status = (
         PatientMatch.Status.SAME_PERSON if same_person else PatientMatch.Status.DIFFERENT
     )
@@ -179,7 +192,7 @@ def patient_match_decide(
         now=now,
         obj=locked,
         patient_id=existing.pk,
-        detail={"new": new.pk, "existing": existing.pk},
+        detail={"new": new.pk, "existing": existing.pk, "visits": moved_visits or []},
     )
     return locked
 

@@ -13,10 +13,12 @@ from mildpath.scheduling.models import (
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
-    list_display = ["key", "kind", "channel", "status", "send_after", "sent_at", "error"]
+    list_display = ["key", "kind", "channel", "status", "send_after", "sent_at"]
     list_filter = ["status", "kind", "channel"]
-    fields = ["key", "kind", "channel", "status", "send_after", "sent_at", "error"]
-    readonly_fields = ["key", "kind", "channel", "status", "send_after", "sent_at", "error"]
+    # Not the provider's error: it can quote the patient's number or address (the staff
+    # pages, scoped and audited, show it).
+    fields = ["key", "kind", "channel", "status", "attempts", "send_after", "sent_at"]
+    readonly_fields = ["key", "kind", "channel", "status", "attempts", "send_after", "sent_at"]
 
     def has_add_permission(self, request):
         return False

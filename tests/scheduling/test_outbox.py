@@ -7,8 +7,12 @@ worker process, whatever dies when.
 - a provider that fails is tried again after a back-off, and after the last attempt the
   message is failed, audited and listed for the front desk at its location;
 - two workers on one queue never send the same message;
-- (expected to fail until the app is fixed) a worker whose claim lapsed while it stalled
-  leaves the message to the worker that claimed it since.
+- a worker whose claim lapsed while it stalled leaves the message to the worker that
+  claimed it since;
+- a message whose every attempt ended with its worker dead is failed, not retried for
+  ever;
+- the real worker killed at a random moment loses nothing and repeats at most the one
+  message it was handing over.
 
 The tests that run workers use ``Server``'s database (migrated and loaded by ``manage``
 subprocesses), the real clock, and the file email backend (``MILDPATH_EMAIL_FILE_PATH``):
@@ -343,16 +347,16 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
         MILDPATH_SMS_BACKEND="tests.scheduling.test_outbox.BlockingSms",
     )
     try:
-        # It claimed all four and is inside the provider call for the first.
+        # It claims one message at a time, and is inside the provider call for it.
         _wait_for("the worker to reach the provider", (sms_dir / "blocked").exists)
         _wait_for(
-            "all four claimed",
-            lambda: _statuses(server) == ["sending"] * 4,
+            "the first claimed",
+            lambda: sorted(_statuses(server)) == ["pending"] * 3 + ["sending"],
         )
     finally:
         killed = _kill(first)
     assert killed == -signal.SIGKILL, log.read_text()[-2000:]
-    assert [row[1:3] for row in _messages(server)] == [("sending", 1)] * 4
+    assert sorted(row[1:3] for row in _messages(server)) == [("pending", 0)] * 3 + [("sending", 1)]
     assert _texts_sent(sms_dir) == Counter()
     assert list(sms_dir.glob("*.txt")) == []
 
@@ -370,7 +374,8 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
     assert "worker: 4 sent" in second.stdout
     assert _texts_sent(sms_dir) == Counter(key for key, _, _, _ in texts)
     assert len(list(sms_dir.glob("*.txt"))) == 4
-    assert [row[1:] for row in _messages(server)] == [("sent", 2, "")] * 4
+    # The one the dead worker held took a second claim; the rest, their first.
+    assert sorted(row[1:] for row in _messages(server)) == [("sent", 1, "")] * 3 + [("sent", 2, "")]
 
 
 # --- c. a provider that fails: back-off and retries, then failed for the front desk -----
@@ -581,3 +586,22 @@ def test_a_killed_and_restarted_worker_loses_no_message_and_repeats_at_most_one(
     repeated = [message_id for message_id, times in sent.items() if times > 1]
     assert len(repeated) <= 1, repeated
     assert sent - Counter(repeated) == Counter(_message_id(key) for key in keys)
+
+
+@pytest.mark.django_db
+def test_a_message_whose_every_attempt_killed_its_worker_is_failed_not_retried_for_ever(
+    demo_practice,
+):
+    demo_schedule_load()
+    with time_machine.travel(BOOKED_AT, tick=False):
+        reminder = _text_reminder("pasadena", "Doomed", "+13105550111")
+    lapsed_at = reminder.send_after
+    OutboundMessage.objects.filter(pk=reminder.pk).update(
+        status="sending", claimed_at=lapsed_at, attempts=MAX_ATTEMPTS
+    )
+    later = lapsed_at + claim_timeout() + timedelta(seconds=1)
+    assert outbox_claim(now=later) == []
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.error) == ("failed", "the worker stopped while sending")
+    assert AuditEvent.objects.filter(action="message.fail", object_id=str(reminder.pk)).count() == 1
+    assert outbox_claim(now=later + timedelta(hours=1)) == []

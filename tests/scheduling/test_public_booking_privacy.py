@@ -206,3 +206,18 @@ def test_the_front_desk_booking_a_caller_keeps_matching_the_known_record(
     assert response.status_code == 302
     assert Appointment.objects.get().patient == rosa
     assert not PatientMatch.objects.exists()
+
+
+def test_joining_keeps_the_email_the_online_booking_promised_reminders_to(
+    client, rosa, make_staff, sign_in
+):
+    assert not rosa.email
+    _book(client, "pasadena", _free("pasadena").start, {**ROSA, "email": "rosa@example.com"})
+    match = PatientMatch.objects.get()
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    client.post(f"/staff/calendar/matches/{match.pk}/", {"decision": "same"})
+    rosa.refresh_from_db()
+    assert rosa.email == "rosa@example.com"
+    # The joined record is never matched again: a later online booking matches Rosa.
+    _book(client, "pasadena", _free("pasadena", 6).start, ROSA)
+    assert PatientMatch.objects.filter(status="pending").get().existing_patient == rosa

@@ -54,3 +54,24 @@ def test_thirty_bookings_at_once_from_one_address_make_at_most_the_limit(tmp_pat
         server.stop()
     assert statuses == Counter({201: LIMIT, 429: AT_ONCE - LIMIT}), statuses
     assert booked == LIMIT
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("frozen")
+def test_the_front_desk_booking_from_the_same_address_does_not_use_up_the_patients_quota(
+    demo_practice, make_staff, settings
+):
+    from mildpath.audit.actor import Actor
+    from mildpath.audit.services import record
+    from mildpath.core import clock
+    from mildpath.scheduling.services.quota import BOOKING, quota_spent
+
+    settings.MILDPATH_PUBLIC_CREATIONS_PER_HOUR = 2
+    desk = Actor(user=make_staff("front_desk", ("pasadena",)), client_ip="192.0.2.50")
+    for _ in range(5):
+        record(action="appointment.book", actor=desk, now=clock.now())
+    waiting_room = Actor(label="online booking", client_ip="192.0.2.50")
+    assert not quota_spent(actor=waiting_room, actions=BOOKING, now=clock.now())
+    for _ in range(2):
+        record(action="appointment.book", actor=waiting_room, now=clock.now())
+    assert quota_spent(actor=waiting_room, actions=BOOKING, now=clock.now())

@@ -254,6 +254,17 @@ def appointment_move(
 def waitlist_offer_accept(*, actor: Actor, entry: WaitlistEntry, now: datetime) -> Appointment:
     """Move the patient's appointment to the offered time, if it is still theirs to take."""
     with transaction.atomic():
+        # The lock order every change follows (``locks``): the appointment, then the
+        # practitioners and the person, then waiting-list entries.
+        appointment = _locked(entry.appointment)
+        schedules_lock(
+            practitioner_ids=tuple(
+                pk for pk in (entry.offered_practitioner_id, appointment.practitioner_id) if pk
+            )
+        )
+        person_lock(
+            phone=appointment.patient.phone, date_of_birth=appointment.patient.date_of_birth
+        )
         locked = (
             WaitlistEntry.objects.select_for_update(of=("self",))
             .select_related("appointment")

@@ -3,11 +3,14 @@
 A change that takes time (book, move, undo a cancellation) re-checks busy time and
 writes inside one transaction that first holds:
 
+0. for a public creation, the client address (``address_lock``), for its quota;
+   an appointment's own row, for a change to it;
 1. the rows of every practitioner whose time it reads or takes, in id order, so two
    changes never wait on each other in a circle (``schedules_lock``);
 2. then the person: everyone's changes for one person (phone and date of birth), so
    one person cannot take two times at once at two clinics, nor become two records
-   (``person_lock``). Always after 1, never before.
+   (``person_lock``). Always after 1, never before;
+3. last, waiting-list entries.
 
 On PostgreSQL these are ``SELECT ... FOR UPDATE`` and a transaction-scoped advisory
 lock, each waiting at most MILDPATH_LOCK_TIMEOUT_MS before giving up with ``Busy``.
@@ -82,8 +85,23 @@ def person_lock(*, phone: str, date_of_birth: date) -> None:
     in_transaction()
     if not settings.MILDPATH_BOOKING_LOCK or connection.vendor != "postgresql":
         return
+    _advisory_lock(f"{phone}|{date_of_birth.isoformat()}")
+
+
+def address_lock(*, ip: str) -> None:
+    """Hold, until commit, every public creation from one client address, so that its
+    hourly quota is counted and spent in one step (``quota``). Taken first of all."""
+    in_transaction()
+    if not settings.MILDPATH_BOOKING_LOCK or connection.vendor != "postgresql":
+        return
+    _advisory_lock(f"address|{ip}")
+
+
+def _advisory_lock(name: str) -> None:
+    """A transaction-scoped PostgreSQL advisory lock on a 64-bit digest of ``name``,
+    waited for at most MILDPATH_LOCK_TIMEOUT_MS."""
     _bound_the_wait()
-    digest = hashlib.blake2b(f"{phone}|{date_of_birth.isoformat()}".encode(), digest_size=8)
+    digest = hashlib.blake2b(name.encode(), digest_size=8)
     with _lock_waits_bounded(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s)",

@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 
 from mildpath.audit.actor import Actor
 from mildpath.patients.models import PatientMatch
-from mildpath.patients.services import patient_match_decide
+from mildpath.patients.services import MatchDecided, patient_match_decide
 from mildpath.scheduling.models import Appointment
+from mildpath.scheduling.services.locks import person_lock
 
 
 class VisitsClash(Exception):
@@ -24,14 +25,21 @@ def patient_match_confirm(*, actor: Actor, match: PatientMatch, now: datetime) -
     locations (``patient_match_decide``). Raises VisitsClash, changing nothing, if that
     would give the person two visits at once."""
     with transaction.atomic():
+        locked = PatientMatch.objects.select_for_update().get(pk=match.pk)
+        if locked.status != PatientMatch.Status.PENDING:
+            raise MatchDecided
+        existing = locked.existing_patient
+        person_lock(phone=existing.phone, date_of_birth=existing.date_of_birth)
+        moving = Appointment.objects.filter(patient=locked.new_patient_id)
+        moved = list(moving.values_list("pk", flat=True))
         try:
             with transaction.atomic():
-                Appointment.objects.filter(patient=match.new_patient_id).update(
-                    patient=match.existing_patient_id
-                )
+                moving.update(patient=locked.existing_patient_id)
         except IntegrityError as exc:  # the database's one-visit-at-a-time guard
             raise VisitsClash from exc
-        return patient_match_decide(actor=actor, match=match, same_person=True, now=now)
+        return patient_match_decide(
+            actor=actor, match=locked, same_person=True, now=now, moved_visits=moved
+        )
 
 
 def patient_match_reject(*, actor: Actor, match: PatientMatch, now: datetime) -> PatientMatch:

@@ -9,9 +9,11 @@ then sends each one outside any transaction (``outbox_send``) and marks how it w
 - a failed send is tried again later (``BACKOFF``), and after ``MAX_ATTEMPTS`` it is
   marked failed for the front desk to see;
 - a message still "sending" ``CLAIM_TIMEOUT`` after its claim belongs to a worker that
-  died; it is claimed again. Only a worker killed between handing the message to the
-  provider and marking it sent can cause a repeat, and the provider gets the same key
-  (email Message-ID, the SMS idempotency key) both times.
+  died; it is claimed again, at most until its attempts run out (then it is failed, for
+  the front desk to call). A worker claims one message at a time (``outbox_work``), so a
+  claim never outlives the one send it covers. Only a worker killed between handing the
+  message to the provider and marking it sent can cause a repeat; an email repeats with
+  the same Message-ID (mail clients show it once), a text message would arrive twice.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.utils import translation
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
+from mildpath.core import clock
 from mildpath.scheduling.ics import appointment_ics
 from mildpath.scheduling.models import Appointment, OutboundMessage
 from mildpath.scheduling.sms import sms_backend
@@ -49,9 +52,18 @@ def outbox_claim(*, now: datetime, limit: int = 20) -> list[int]:
     """Claim up to ``limit`` messages that are due, or whose claim has lapsed, for this
     worker; returns their ids, earliest due first."""
     with transaction.atomic():
+        lapsed = Q(status=OutboundMessage.Status.SENDING, claimed_at__lt=now - claim_timeout())
+        # A message whose every attempt ended with its worker dead is not tried again.
+        for message in OutboundMessage.objects.filter(lapsed, attempts__gte=MAX_ATTEMPTS):
+            if _mark(
+                message,
+                status=OutboundMessage.Status.FAILED,
+                error="the worker stopped while sending",
+            ):
+                _record_failure(message, now)
         due = OutboundMessage.objects.filter(
             Q(status=OutboundMessage.Status.PENDING, send_after__lte=now)
-            | Q(status=OutboundMessage.Status.SENDING, claimed_at__lt=now - claim_timeout())
+            | (lapsed & Q(attempts__lt=MAX_ATTEMPTS))
         ).order_by("send_after", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
@@ -134,26 +146,31 @@ def _failed(message: OutboundMessage, error: str, now: datetime) -> str:
         return "retrying"
     with transaction.atomic():
         if _mark(message, status=OutboundMessage.Status.FAILED, error=error[:300]):
-            appointment = message.appointment
-            record(
-                action="message.fail",
-                actor=WORKER,
-                now=now,
-                obj=message,
-                patient_id=appointment.patient_id if appointment is not None else None,
-                detail={
-                    "kind": message.kind,
-                    "channel": message.channel,
-                    "attempts": message.attempts,
-                },
-            )
+            _record_failure(message, now)
     return "failed"
 
 
+def _record_failure(message: OutboundMessage, now: datetime) -> None:
+    record(
+        action="message.fail",
+        actor=WORKER,
+        now=now,
+        obj=message,
+        patient_id=message.appointment.patient_id if message.appointment else None,
+        detail={"kind": message.kind, "channel": message.channel, "attempts": message.attempts},
+    )
+
+
 def outbox_work(*, now: datetime, limit: int = 20) -> dict[str, int]:
-    """One round of the worker: claim what is due and send it; how each went."""
+    """One round of the worker: up to ``limit`` due messages, each claimed on its own
+    just before it is sent (so a slow provider cannot let a batch's claims lapse while
+    they wait their turn); how each went."""
     outcomes: dict[str, int] = {}
-    for message_id in outbox_claim(now=now, limit=limit):
-        outcome = outbox_send(message_id=message_id, now=now)
+    for _ in range(limit):
+        moment = now if not outcomes else clock.now()
+        claimed = outbox_claim(now=moment, limit=1)
+        if not claimed:
+            break
+        outcome = outbox_send(message_id=claimed[0], now=moment)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes

@@ -5,16 +5,14 @@ requests at once from one address cannot all count the same nine and all pass.""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.queries import actions_from_address
 from mildpath.scheduling.errors import TooManyFromAddress
-from mildpath.scheduling.services.locks import in_transaction
+from mildpath.scheduling.services.locks import address_lock
 
 WINDOW = timedelta(hours=1)
 BOOKING = ("appointment.book",)
@@ -25,18 +23,8 @@ def address_quota_take(*, actor: Actor, actions: tuple[str, ...], now: datetime)
     """Raise TooManyFromAddress if ``actor``'s address already took ``actions`` as often
     as an hour allows; otherwise hold the address until commit, so the creation about to
     be written counts for the next request. Call first in the creating transaction."""
-    in_transaction()
-    if not actor.client_ip:
-        return
-    if connection.vendor == "postgresql" and settings.MILDPATH_BOOKING_LOCK:
-        # (The test profile's switch for proving races turns this lock off too.)
-        # SQLite's IMMEDIATE transaction already lets one writer in at a time.
-        digest = hashlib.blake2b(f"address|{actor.client_ip}".encode(), digest_size=8)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)",
-                [int.from_bytes(digest.digest(), "big", signed=True)],
-            )
+    if actor.client_ip:
+        address_lock(ip=actor.client_ip)
     if quota_spent(actor=actor, actions=actions, now=now):
         raise TooManyFromAddress
 

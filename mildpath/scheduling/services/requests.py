@@ -50,6 +50,7 @@ def consultation_request_update(
     staff_notes: str,
     now: datetime,
 ) -> ConsultationRequest:
+    consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     changed = {
         field: [str(getattr(consultation, field)), str(value)]
         for field, value in (("status", status), ("staff_notes", staff_notes))
@@ -75,6 +76,7 @@ def consultation_request_booked(
     *, actor: Actor, consultation: ConsultationRequest, appointment_id: int, now: datetime
 ) -> None:
     """Close a call-back request once the caller has an appointment."""
+    consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     consultation.status = ConsultationRequest.Status.BOOKED
     note = f"Booked as appointment {appointment_id}."
     consultation.staff_notes = f"{consultation.staff_notes}\n{note}".strip()

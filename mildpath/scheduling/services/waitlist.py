@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
@@ -28,11 +28,18 @@ WAITING_LIST = Actor.system("waiting list")
 
 def waitlist_join(*, actor: Actor, appointment: Appointment, now: datetime) -> WaitlistEntry:
     with transaction.atomic():
+        # The appointment's row first (the lock order of every change), so two clicks at
+        # once queue here rather than both passing the check.
+        Appointment.objects.select_for_update().filter(pk=appointment.pk).exists()
         if WaitlistEntry.objects.filter(
             appointment=appointment, status__in=["waiting", "offered"]
         ).exists():
             raise AlreadyWaiting
-        entry = WaitlistEntry.objects.create(appointment=appointment, created_at=now)
+        try:
+            with transaction.atomic():
+                entry = WaitlistEntry.objects.create(appointment=appointment, created_at=now)
+        except IntegrityError as exc:  # SQLite serialises writers; this is the backstop
+            raise AlreadyWaiting from exc
         record(
             action="waitlist.join",
             actor=actor,
