@@ -212,14 +212,15 @@ def consultation_request_just_sent(request_id: int) -> ConsultationRequest | Non
     )
 
 
-def upcoming_visits_of(patient_ids: list[int], *, now: datetime) -> dict[int, list[Appointment]]:
-    """The booked visits from ``now`` on of patients the caller has already read (and
-    audited), by patient, earliest first: one query."""
+def upcoming_visits_of(
+    actor: Actor, patient_ids: list[int], *, now: datetime
+) -> dict[int, list[Appointment]]:
+    """The booked visits from ``now`` on, at the actor's locations, of patients the
+    caller has already read (and audited), by patient, earliest first: one query."""
     found: dict[int, list[Appointment]] = {}
     for visit in (
-        Appointment.objects.filter(
-            patient_id__in=patient_ids, status=Appointment.Status.BOOKED, start__gte=now
-        )
+        _appointments_in_scope(actor)
+        .filter(patient_id__in=patient_ids, status=Appointment.Status.BOOKED, start__gte=now)
         .select_related("location", "practitioner")
         .order_by("start")
     ):

@@ -221,3 +221,27 @@ def test_joining_keeps_the_email_the_online_booking_promised_reminders_to(
     # The joined record is never matched again: a later online booking matches Rosa.
     _book(client, "pasadena", _free("pasadena", 6).start, ROSA)
     assert PatientMatch.objects.filter(status="pending").get().existing_patient == rosa
+
+
+def test_the_match_page_shows_the_known_patients_visits_only_at_the_desks_locations(
+    client, rosa, make_staff, sign_in
+):
+    from mildpath.patients.services import PatientDetails
+    from mildpath.scheduling.services.booking import appointment_book
+    from tests.helpers import TEST_ACTOR
+
+    elsewhere = appointment_book(
+        actor=TEST_ACTOR,
+        appointment_type=AppointmentType.objects.get(
+            location__slug="santa-monica", kind="consultation"
+        ),
+        start=_free("santa-monica", 2).start,
+        patient=PatientDetails("Rosa", "Delgado", rosa.date_of_birth, rosa.phone, "", "es"),
+        now=clock.now(),
+    )
+    assert elsewhere.patient == rosa
+    _book(client, "pasadena", _free("pasadena").start, ROSA)
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    page = client.get("/staff/calendar/matches/")
+    visits = [visit for _, _, known in page.context["rows"] for visit in known]
+    assert visits == []  # Rosa's Santa Monica visit is not Pasadena's to see

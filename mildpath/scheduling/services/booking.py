@@ -23,10 +23,11 @@ from mildpath.scheduling.availability import (
     time_refusal,
 )
 from mildpath.scheduling.errors import PatientAlreadyBooked, SlotTaken
-from mildpath.scheduling.models import Appointment, AppointmentType
+from mildpath.scheduling.models import Appointment, AppointmentType, ConsultationRequest
 from mildpath.scheduling.services.locks import person_lock, schedules_lock
 from mildpath.scheduling.services.messages import booking_messages_queue
 from mildpath.scheduling.services.quota import BOOKING, address_quota_take
+from mildpath.scheduling.services.requests import consultation_request_booked
 
 
 def appointment_book(
@@ -43,8 +44,12 @@ def appointment_book(
     email_ok: bool = False,
     sms_ok: bool = False,
     public: bool = False,
+    call_back: ConsultationRequest | None = None,
 ) -> Appointment:
     """Book ``start`` for the patient, with the named practitioner or anyone eligible.
+
+    ``call_back``: the call-back request this booking answers, closed as booked in the
+    same transaction.
 
     ``public``: booked by the person themselves (the booking pages, the API): their
     address's hourly quota applies (TooManyFromAddress), and the answer never depends
@@ -127,4 +132,8 @@ def appointment_book(
             detail={"source": source},
         )
         booking_messages_queue(actor=actor, appointment=appointment, now=now)
+        if call_back is not None:
+            consultation_request_booked(
+                actor=actor, consultation=call_back, appointment_id=appointment.pk, now=now
+            )
     return appointment

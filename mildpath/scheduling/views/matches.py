@@ -29,6 +29,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
     actor = Actor.of(request)
     rows = patient_matches(actor)
     visits = upcoming_visits_of(
+        actor,
         [row.new_patient_id for row in rows] + [row.existing_patient_id for row in rows],
         now=clock.now(),
     )

@@ -40,7 +40,6 @@ from mildpath.scheduling.services.changes import (
     appointment_move,
     appointment_restore,
 )
-from mildpath.scheduling.services.requests import consultation_request_booked
 from mildpath.scheduling.services.waitlist import waitlist_join
 
 
@@ -280,6 +279,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                 source="staff",
                 email_ok=details["consent_email"],
                 sms_ok=details["consent_sms"],
+                call_back=consultation,
             )
         except (SlotTaken, TimeNotOffered):
             messages.error(request, _("Time: that time was just taken. Choose another."))
@@ -287,10 +287,6 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         except PatientAlreadyBooked:
             messages.error(request, _("The patient already has an appointment at that time."))
             return redirect(request.get_full_path())
-        if consultation is not None:
-            consultation_request_booked(
-                actor=actor, consultation=consultation, appointment_id=appointment.pk, now=now
-            )
         messages.success(request, _("Booked."))
         return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
     with timezone.override(tz):
