@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import LinkCheck, patient_link_open
+from mildpath.patients.services import patient_link_open
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.errors import (
     NotAllowedNow,
@@ -48,7 +48,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _opened(request: HttpRequest, token: str, purpose: str) -> LinkCheck | HttpResponse:
+def _opened(request: HttpRequest, token: str, purpose: str) -> PatientLink | HttpResponse:
     """Open a link the patient followed (throttled and audited), or the page saying why
     it does not work."""
     check = patient_link_open(
@@ -58,17 +58,15 @@ def _opened(request: HttpRequest, token: str, purpose: str) -> LinkCheck | HttpR
         return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
     if check.link is None or check.state != "active":
         return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
-    return check
+    return check.link
 
 
 @require_http_methods(["GET", "HEAD"])
 def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     """Where the link in a confirmation or reminder lands."""
-    opened = _opened(request, token, PURPOSE)
-    if isinstance(opened, HttpResponse):
-        return opened
-    assert opened.link is not None  # noqa: S101 - _opened returns active links only
-    link = opened.link
+    link = _opened(request, token, PURPOSE)
+    if isinstance(link, HttpResponse):
+        return link
     appointment = appointment_for_link(link)
     now = clock.now()
     context = {
@@ -91,11 +89,10 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    opened = _opened(request, token, PURPOSE)  # a bad link here counts as a guess too
-    if isinstance(opened, HttpResponse):
-        return opened
-    assert opened.link is not None  # noqa: S101 - _opened returns active links only
-    appointment = appointment_for_link(opened.link)
+    link = _opened(request, token, PURPOSE)  # a bad link here counts as a guess too
+    if isinstance(link, HttpResponse):
+        return link
+    appointment = appointment_for_link(link)
     if appointment is None:
         return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
     manage_url = request.path.rsplit("/cancel/", 1)[0] + "/"
@@ -120,12 +117,10 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
     # Opening the page shows the appointment, and a POST acts on it: both are throttled
     # and audited like the link itself.
-    opened = _opened(request, token, PURPOSE)
-    if isinstance(opened, HttpResponse):
-        return opened
-    check = opened
-    assert check.link is not None  # noqa: S101 - _opened returns active links only
-    appointment = appointment_for_link(check.link)
+    link = _opened(request, token, PURPOSE)
+    if isinstance(link, HttpResponse):
+        return link
+    appointment = appointment_for_link(link)
     if appointment is None:
         return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
     manage_url = request.path.rsplit("/move/", 1)[0] + "/"
@@ -179,7 +174,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
                 "patients/link_move.html",
                 {
                     "appointment": appointment,
-                    "patient": check.link.patient,
+                    "patient": link.patient,
                     "token": token,
                     "form": form,
                     "days": days,
@@ -197,11 +192,9 @@ OFFER = PatientLink.Purpose.EARLIER_TIME.value
 @require_http_methods(["GET", "HEAD"])
 def offer_page(request: HttpRequest, token: str) -> HttpResponse:
     """Where the link in an earlier-time offer lands."""
-    opened = _opened(request, token, OFFER)
-    if isinstance(opened, HttpResponse):
-        return opened
-    assert opened.link is not None  # noqa: S101 - _opened returns active links only
-    link = opened.link
+    link = _opened(request, token, OFFER)
+    if isinstance(link, HttpResponse):
+        return link
     entry = waitlist_entry_for_link(link)
     now = clock.now()
     open_offer = (
@@ -223,11 +216,10 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def offer_take(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
-    opened = _opened(request, token, OFFER)
-    if isinstance(opened, HttpResponse):
-        return opened
-    assert opened.link is not None  # noqa: S101 - _opened returns active links only
-    entry = waitlist_entry_for_link(opened.link)
+    link = _opened(request, token, OFFER)
+    if isinstance(link, HttpResponse):
+        return link
+    entry = waitlist_entry_for_link(link)
     if entry is None:
         return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
     base = request.path.rsplit("/take/", 1)[0]
