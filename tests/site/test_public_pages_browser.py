@@ -34,13 +34,15 @@ def test_form_errors_and_results_are_accessible(page, language):
         page.set_viewport_size(viewport)
         # An empty submission shows every error at once.
         page.goto(f"{prefix}/self-check/")
-        page.get_by_role("button").last.click()
+        with page.expect_navigation():
+            page.get_by_role("button").last.click()
         assert page.locator(".error-summary").is_visible()
         assert_accessible(page)
         assert_reflows(page)
 
         page.goto(f"{prefix}/consultation/")
-        page.locator("form button[type=submit]").click()
+        with page.expect_navigation():
+            page.locator("form button[type=submit]").click()
         assert page.locator(".error-summary").is_visible()
         assert_accessible(page)
         assert_reflows(page)
