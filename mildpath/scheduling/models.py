@@ -207,6 +207,11 @@ class Appointment(models.Model):
     remind_by_sms = models.BooleanField(_("text reminders"), default=False)
     created_at = models.DateTimeField(_("booked at"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Optional for a patient, required of staff (the form asks); shown on the visit.
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    # Bumped on every change the patient's calendar must follow (move, cancel, restore):
+    # the .ics event with the highest SEQUENCE replaces the ones saved before it.
+    calendar_sequence = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("appointment")
@@ -282,6 +287,25 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} -> {self.to} ({self.status})"
+
+
+class TextOptOut(models.Model):
+    """A phone number that replied STOP: it gets no texts until it replies START.
+
+    Written only by ``scheduling.services.texts`` (the inbound-text webhook); the
+    outbox reads it before every text, and the front desk sees the stopped numbers."""
+
+    phone = models.CharField(_("phone"), max_length=20, unique=True)  # E.164
+    stopped = models.BooleanField(_("texts stopped"), default=True)
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        verbose_name = _("text opt-out")
+        verbose_name_plural = _("text opt-outs")
+        indexes = [models.Index(fields=["stopped", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.phone} ({'stopped' if self.stopped else 'started'})"
 
 
 class WaitlistEntry(models.Model):

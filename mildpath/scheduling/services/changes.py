@@ -47,9 +47,10 @@ def _locked(appointment: Appointment) -> Appointment:
 
 
 def appointment_cancel(
-    *, actor: Actor, appointment: Appointment, now: datetime, by_patient: bool
+    *, actor: Actor, appointment: Appointment, now: datetime, by_patient: bool, reason: str = ""
 ) -> Appointment:
-    """Cancel, withdrawing the reminders in the same transaction so none can go out."""
+    """Cancel, withdrawing the reminders in the same transaction so none can go out.
+    ``reason`` is what the patient or the desk gave (optional for a patient)."""
     with transaction.atomic():
         locked = _locked(appointment)
         if locked.status == Appointment.Status.CANCELLED:
@@ -58,7 +59,8 @@ def appointment_cancel(
             raise TooLateToChange
         locked.status = Appointment.Status.CANCELLED
         locked.cancelled_at = now
-        locked.save(update_fields=["status", "cancelled_at"])
+        locked.cancel_reason = reason.strip()
+        locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         withdrawn = reminders_withdraw(appointment=locked)
         locked.waitlist_entries.filter(status__in=["waiting", "offered"]).update(status="withdrawn")
         record(
