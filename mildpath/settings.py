@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 from datetime import timedelta
+from email.utils import formataddr
 from pathlib import Path
 
 import dj_database_url
@@ -184,6 +185,12 @@ MILDPATH_SMS_FILE_PATH = VAR_DIR / "sms"
 # Call-back requests and online bookings one address may make in an hour.
 MILDPATH_PUBLIC_CREATIONS_PER_HOUR = int(os.environ.get("MILDPATH_PUBLIC_CREATIONS_PER_HOUR", "10"))
 
+# The public site's identity. An empty name falls back to the practice's name in the
+# database; the logo is a path under the static folder (the demo's is marked as a demo).
+MILDPATH_PRACTICE_LOGO = os.environ.get("MILDPATH_PRACTICE_LOGO", "img/logo-demo.svg")
+# A ZIP code farther than this from every location is told it is outside our area.
+MILDPATH_SERVICE_RADIUS_MILES = float(os.environ.get("MILDPATH_SERVICE_RADIUS_MILES", "100"))
+
 OTP_TOTP_ISSUER = os.environ.get("MILDPATH_OTP_ISSUER", "mildpath")
 
 ROOT_URLCONF = "mildpath.urls"
@@ -250,6 +257,8 @@ LOCALE_PATHS = [BASE_DIR / "mildpath" / "locale"]
 USE_I18N = True
 TIME_ZONE = "America/Los_Angeles"
 USE_TZ = True
+# One named format per language for dates and times (DATE_FORMAT, TIME_FORMAT, ...).
+FORMAT_MODULE_PATH = ["mildpath.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "mildpath" / "static"]
@@ -270,7 +279,16 @@ if not PRODUCTION:
     WHITENOISE_USE_FINDERS = True
 
 # Email: a file per message under var/mail in development, SMTP when EMAIL_HOST is set.
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mildpath <no-reply@localhost>")
+# Patients' mail comes from the practice: "Name <address>". The name is
+# MILDPATH_PRACTICE_NAME, or when that is empty the practice's own (the database's,
+# added as each message is sent); DEFAULT_FROM_EMAIL, when set, is used as it is.
+MILDPATH_PRACTICE_NAME = os.environ.get("MILDPATH_PRACTICE_NAME", "")
+MILDPATH_FROM_ADDRESS = os.environ.get("MILDPATH_FROM_ADDRESS", "no-reply@localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or (
+    formataddr((MILDPATH_PRACTICE_NAME, MILDPATH_FROM_ADDRESS))
+    if MILDPATH_PRACTICE_NAME
+    else MILDPATH_FROM_ADDRESS
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:

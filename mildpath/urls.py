@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include(scheduling.api_v1)),
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    *scheduling.hooks,
 ]
 # English at /, Spanish at /es/: a link, a bookmark or a printed URL always opens in
 # the language it was shared in.
@@ -25,7 +26,8 @@ urlpatterns += i18n_patterns(
     path("book/", include(scheduling.booking)),
     path("staff/", staff_home, name="staff_home"),
     path("staff/", include("mildpath.accounts.urls")),
-    path("staff/patients/", include("mildpath.patients.urls")),
+    # The patients app's pages with the record's, which show scheduling data.
+    path("staff/patients/", include("mildpath.scheduling.patient_urls")),
     path("staff/requests/", include(scheduling.call_backs)),
     path("staff/calendar/", include(scheduling.calendar)),
     path("staff/audit/", include(audit_urls)),

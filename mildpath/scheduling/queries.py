@@ -3,24 +3,33 @@ locations and audited, like ``patients.queries``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from mildpath.accounts.access import active_locations_for, may, scoped_locations
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.core import clock
+from mildpath.core.phone import format_phone
 from mildpath.patients.models import PatientLink
 from mildpath.patients.queries import refuse
-from mildpath.practice.models import Location
+from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.models import (
     Appointment,
+    AppointmentType,
     ConsultationRequest,
     OutboundMessage,
+    ScheduleOverride,
+    TextOptOut,
     WaitlistEntry,
+    WorkingHours,
 )
+from mildpath.scheduling.services.messages import TEXTS_STOPPED
 
 
 def _requests_in_scope(actor: Actor) -> QuerySet[ConsultationRequest]:
@@ -226,3 +235,333 @@ def upcoming_visits_of(
     ):
         found.setdefault(visit.patient_id, []).append(visit)
     return found
+
+
+# The front desk's day: the staff home's reads and the calendar's changes of hours.
+
+
+def appointments_in_scope_between(
+    actor: Actor, *, start: datetime, end: datetime, practitioner_ids: list[int] | None = None
+) -> list[Appointment]:
+    """Visits in [start, end) at every location of the actor's, not cancelled, for the
+    given practitioners or everyone, earliest first, audited (one query)."""
+    found = (
+        _appointments_in_scope(actor)
+        .filter(start__gte=start, start__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED)
+    )
+    if practitioner_ids is not None:
+        found = found.filter(practitioner_id__in=practitioner_ids)
+    rows = list(found.order_by("start", "location__sort_order", "practitioner__family_name"))
+    record(
+        action="appointment.list",
+        actor=actor,
+        now=clock.now(),
+        detail={
+            "list": "day",
+            "count": len(rows),
+            "patients": sorted({row.patient_id for row in rows}),
+        },
+    )
+    return rows
+
+
+def consultation_requests_waiting(
+    actor: Actor, *, limit: int = 3
+) -> tuple[int, list[ConsultationRequest]]:
+    """How many call-back requests are still new, and the oldest few (audited)."""
+    waiting = _requests_in_scope(actor).filter(status=ConsultationRequest.Status.NEW)
+    count = waiting.count()
+    rows = list(waiting.order_by("created_at", "id")[:limit])
+    record(
+        action="callback.list",
+        actor=actor,
+        now=clock.now(),
+        detail={"status": "new", "count": len(rows), "requests": [row.pk for row in rows]},
+    )
+    return count, rows
+
+
+def visits_with_texts_stopped(
+    actor: Actor, *, now: datetime, days: int = 30, limit: int = 10
+) -> tuple[int, list[Appointment]]:
+    """Booked visits in the next ``days`` at the actor's locations whose patient's phone
+    replied STOP: those patients hear from us by email or by a call. Counted once per
+    patient (their next visit), the first ``limit`` returned, audited. One query: the
+    stopped numbers are a subquery."""
+    upcoming = _appointments_in_scope(actor).filter(
+        status=Appointment.Status.BOOKED, start__gte=now, start__lt=now + timedelta(days=days)
+    )
+    stopped = TextOptOut.objects.filter(stopped=True).values("phone")
+    first: dict[int, Appointment] = {}
+    for visit in upcoming.filter(patient__phone__in=stopped).order_by("start"):
+        first.setdefault(visit.patient_id, visit)
+    rows = list(first.values())
+    record(
+        action="patient.list",
+        actor=actor,
+        now=clock.now(),
+        detail={
+            "list": "texts_stopped",
+            "count": len(rows),
+            "patients": sorted(row.patient_id for row in rows[:limit]),
+        },
+    )
+    return len(rows), rows[:limit]
+
+
+@dataclass
+class LocationWeek:
+    """One location's week, in numbers (no patient is named, so nothing is audited)."""
+
+    location: Location | None
+    bookings: int = 0
+    visits: int = 0
+    no_shows: int = 0
+    call_backs: int = 0
+    call_backs_booked: int = 0
+
+    @property
+    def booked_share(self) -> int | None:
+        """Percent of this week's call-back requests now marked booked."""
+        if not self.call_backs:
+            return None
+        return round(100 * self.call_backs_booked / self.call_backs)
+
+
+def week_summary(actor: Actor, *, first_day: date) -> list[LocationWeek]:
+    """For each of the actor's locations, the seven days from ``first_day`` (on its own
+    calendar): bookings made, visits held, no-shows, call-back requests received and how
+    many of those are now booked; requests for "any location" in a row of their own."""
+    weeks: list[LocationWeek] = []
+    any_location = LocationWeek(location=None)
+    for location in active_locations_for(actor.user):
+        tz = location.tz
+        start = datetime.combine(first_day, time.min, tzinfo=tz)
+        end = start + timedelta(days=7)
+        made = Q(created_at__gte=start, created_at__lt=end)
+        held = Q(start__gte=start, start__lt=end)
+        counts = Appointment.objects.filter(location=location).aggregate(
+            bookings=Count("pk", filter=made),
+            visits=Count("pk", filter=held & Q(status__in=["arrived", "fulfilled"])),
+            no_shows=Count("pk", filter=held & Q(status="noshow")),
+        )
+        requests = ConsultationRequest.objects.filter(
+            created_at__gte=start, created_at__lt=end
+        ).aggregate(
+            here=Count("pk", filter=Q(preferred_location=location)),
+            here_booked=Count("pk", filter=Q(preferred_location=location, status="booked")),
+            anywhere=Count("pk", filter=Q(preferred_location__isnull=True)),
+            anywhere_booked=Count("pk", filter=Q(preferred_location__isnull=True, status="booked")),
+        )
+        weeks.append(
+            LocationWeek(
+                location=location,
+                bookings=counts["bookings"],
+                visits=counts["visits"],
+                no_shows=counts["no_shows"],
+                call_backs=requests["here"],
+                call_backs_booked=requests["here_booked"],
+            )
+        )
+        # Every location's week holds the same days: count "any location" once.
+        any_location.call_backs = requests["anywhere"]
+        any_location.call_backs_booked = requests["anywhere_booked"]
+    if any_location.call_backs:
+        weeks.append(any_location)
+    return weeks
+
+
+def visits_in_changed_hours(
+    actor: Actor,
+    *,
+    practitioner_id: int,
+    location: Location,
+    first_day: date,
+    last_day: date,
+    start: time | None,
+    end: time | None,
+) -> list[Appointment]:
+    """Booked visits with this practitioner at this location that would fall outside
+    their hours if those dates became a day off (no times) or gained ``start``-``end``
+    (added to the hours other changes already give those dates; replacing the weekly
+    hours). Audited: the page lists them by patient."""
+    tz = location.tz
+    spans: dict[date, list[tuple[time, time]]] = {}
+    if start is not None and end is not None:
+        for day, opens, closes in ScheduleOverride.objects.filter(
+            practitioner_id=practitioner_id,
+            location=location,
+            date__gte=first_day,
+            date__lte=last_day,
+            start__isnull=False,
+        ).values_list("date", "start", "end"):
+            if opens is not None and closes is not None:
+                spans.setdefault(day, []).append((opens, closes))
+    booked = (
+        _appointments_in_scope(actor)
+        .filter(
+            practitioner_id=practitioner_id,
+            location=location,
+            status=Appointment.Status.BOOKED,
+            start__gte=datetime.combine(first_day, time.min, tzinfo=tz),
+            start__lt=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz),
+        )
+        .order_by("start")
+    )
+    outside = []
+    for visit in booked:
+        local_start, local_end = visit.start.astimezone(tz), visit.end.astimezone(tz)
+        day = local_start.date()
+        hours = [*spans.get(day, []), *([(start, end)] if start and end else [])]
+        if not any(
+            opens <= local_start.time() and local_end.time() <= closes and local_end.date() == day
+            for opens, closes in hours
+        ):
+            outside.append(visit)
+    record(
+        action="appointment.list",
+        actor=actor,
+        now=clock.now(),
+        detail={
+            "list": "in_changed_hours",
+            "count": len(outside),
+            "patients": sorted({row.patient_id for row in outside}),
+        },
+    )
+    return outside
+
+
+def schedule_overrides_for(
+    actor: Actor, *, location: Location, first_day: date, last_day: date
+) -> list[ScheduleOverride]:
+    """The changes of hours at one of the actor's locations between two dates (no
+    patient data)."""
+    if location.pk not in {place.pk for place in locations_for_hours(actor)}:
+        return []
+    return list(
+        ScheduleOverride.objects.filter(location=location, date__gte=first_day, date__lte=last_day)
+        .select_related("practitioner", "location")
+        .order_by("date", "practitioner__family_name", "start")
+    )
+
+
+def hours_at(
+    *, location: Location, first_day: date, last_day: date
+) -> tuple[list[WorkingHours], list[ScheduleOverride]]:
+    """The weekly hours of the active practitioners at a location the caller has
+    already checked is the actor's, and its changes between two dates (two queries;
+    no patient data)."""
+    weekly = list(
+        WorkingHours.objects.filter(location=location, practitioner__is_active=True)
+        .select_related("practitioner")
+        .order_by("practitioner__family_name", "weekday", "start")
+    )
+    changes = list(
+        ScheduleOverride.objects.filter(location=location, date__gte=first_day, date__lte=last_day)
+        .select_related("practitioner", "location")
+        .order_by("date", "practitioner__family_name", "start")
+    )
+    return weekly, changes
+
+
+def locations_for_hours(actor: Actor) -> list[Location]:
+    """Where the actor may change practitioners' hours: their locations, or every
+    location for whoever keeps the system's settings (already able to in the admin)."""
+    if not may(actor.user, Capability.SCHEDULE_HOURS):
+        return []
+    if may(actor.user, Capability.SYSTEM_SETTINGS):
+        return list(Location.objects.filter(is_active=True))
+    return list(active_locations_for(actor.user))
+
+
+def practitioners_at(locations: list[Location]) -> list[Practitioner]:
+    """Active practitioners working at any of these locations, with their locations."""
+    return list(
+        Practitioner.objects.filter(locations__in=locations, is_active=True)
+        .prefetch_related("locations")
+        .distinct()
+        .order_by("family_name", "given_name")
+    )
+
+
+def schedule_override_for_change(actor: Actor, override_id: int) -> ScheduleOverride:
+    """A change of hours at one of the actor's locations (404 otherwise)."""
+    found = (
+        ScheduleOverride.objects.select_related("practitioner", "location")
+        .filter(pk=override_id, location__in=locations_for_hours(actor))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def same_kind_at_my_locations(actor: Actor, kind: AppointmentType) -> list[AppointmentType]:
+    """The same kind of visit at each of the actor's active locations that offers it
+    (where a visit may be moved to), in the locations' order."""
+    return list(
+        AppointmentType.objects.filter(
+            kind=kind.kind, is_active=True, location__in=active_locations_for(actor.user)
+        )
+        .select_related("location")
+        .order_by("location__sort_order", "location__name")
+    )
+
+
+def practitioners_for(kind: AppointmentType) -> list[Practitioner]:
+    """The active practitioners who see this kind of visit at its location."""
+    return list(kind.practitioners.filter(is_active=True).order_by("family_name", "given_name"))
+
+
+def text_stopped_phones(phones: Iterable[str]) -> set[str]:
+    """Which of these numbers (E.164, as patients' records keep them) replied STOP and
+    have not replied START since: they get no texts. One query, for a whole list."""
+    wanted = {phone for phone in phones if phone}
+    if not wanted:
+        return set()
+    return set(
+        TextOptOut.objects.filter(stopped=True, phone__in=wanted).values_list("phone", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class ConfirmationsSent:
+    """Where an appointment's confirmation went: a phone number (national format) and
+    an email address, each "" when nothing went there; ``texts_stopped``, the number
+    that gets no texts because it replied STOP."""
+
+    by_text: str
+    by_email: str
+    texts_stopped: str
+
+
+def confirmations_sent(appointment: Appointment) -> ConfirmationsSent:
+    """What the outbox holds for this appointment's confirmation, for the page the
+    session that booked it sees: the rows themselves, not a guess from the form."""
+    rows = list(appointment.messages.filter(kind="confirmation").order_by("id"))
+    going = [
+        row
+        for row in rows
+        if row.status not in (OutboundMessage.Status.CANCELLED, OutboundMessage.Status.FAILED)
+    ]
+    return ConfirmationsSent(
+        by_text=next((format_phone(row.to) for row in going if row.channel == "sms"), ""),
+        by_email=next((row.to for row in going if row.channel == "email"), ""),
+        texts_stopped=next(
+            (
+                format_phone(row.to)
+                for row in rows
+                if row.channel == "sms" and row.error == TEXTS_STOPPED
+            ),
+            "",
+        ),
+    )
+
+
+def practitioner_for_user(user: object) -> Practitioner | None:
+    """The doctor a clinician's account is, as the administrator linked them when
+    creating the account (``StaffProfile.practitioner``); None when not linked."""
+    profile = getattr(user, "staff_profile", None)
+    practitioner: Practitioner | None = getattr(profile, "practitioner", None)
+    return practitioner if practitioner is not None and practitioner.is_active else None

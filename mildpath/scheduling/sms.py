@@ -4,12 +4,15 @@ Development and tests write each message to a file under var/sms. In production,
 Twilio's Messages API sends them (set MILDPATH_TWILIO_ACCOUNT_SID and its companions).
 An adapter for another provider implements the same one method, ``send``, and raises
 SmsFailed when the provider refuses: the outbox then marks the message failed with
-the provider's reason, for the front desk to see.
+the provider's reason, for the front desk to see. Replies come back through a webhook
+(``views/texts``), signed as ``twilio_signature`` checks.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import urllib.error
 import urllib.parse
@@ -90,3 +93,27 @@ def _reason(refused: urllib.error.HTTPError) -> str:
 def sms_backend() -> SmsBackend:
     backend: SmsBackend = import_string(settings.MILDPATH_SMS_BACKEND)()
     return backend
+
+
+def twilio_signature(*, url: str, params: list[tuple[str, str]], token: str) -> str:
+    """What Twilio puts in X-Twilio-Signature for a form POST to ``url``: base64 of the
+    HMAC-SHA1, keyed with the account's auth token, of the full URL followed by each
+    parameter's name and value, sorted by name (and value, for a repeated name)."""
+    signed = url + "".join(name + value for name, value in sorted(params))
+    digest = hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def twilio_signature_valid(
+    *, urls: list[str], params: list[tuple[str, str]], signature: str
+) -> bool:
+    """True when ``signature`` is Twilio's for one of ``urls`` (the address as this
+    server sees it, and as MILDPATH_BASE_URL gives it behind a proxy). Without an auth
+    token nothing is valid: anyone can make an HMAC with an empty key."""
+    token = settings.MILDPATH_TWILIO_AUTH_TOKEN
+    if not token or not signature:
+        return False
+    return any(
+        hmac.compare_digest(twilio_signature(url=url, params=params, token=token), signature)
+        for url in urls
+    )

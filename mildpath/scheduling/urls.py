@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from mildpath.scheduling.views import api, links, matches, public, requests, staff
+from mildpath.scheduling.views import (
+    api,
+    link_move,
+    links,
+    matches,
+    public,
+    requests,
+    staff,
+    texts,
+)
+from mildpath.scheduling.views import calendar as calendar_views
 
 booking = (
     [
@@ -21,7 +31,9 @@ booking = (
 
 calendar = (
     [
-        path("", staff.calendar, name="calendar"),
+        path("", calendar_views.calendar, name="calendar"),
+        path("block/", calendar_views.block_time, name="block"),
+        path("block/<int:override_id>/remove/", calendar_views.block_remove, name="block_remove"),
         path("book/", staff.book_for_caller, name="book"),
         path("messages/failed/", staff.failed_messages, name="failed_messages"),
         path("matches/", matches.match_list, name="matches"),
@@ -31,6 +43,16 @@ calendar = (
             "appointments/<int:appointment_id>/change/",
             staff.appointment_action,
             name="appointment_action",
+        ),
+        path(
+            "appointments/<int:appointment_id>/cancel/",
+            staff.appointment_cancel_page,
+            name="appointment_cancel",
+        ),
+        path(
+            "appointments/<int:appointment_id>/move/",
+            staff.appointment_move_page,
+            name="appointment_move",
         ),
     ],
     "scheduling_staff",
@@ -53,11 +75,19 @@ api_v1 = (
     "api",
 )
 
+# What a text-message provider calls: not under a language prefix, signed by the provider.
+hooks = [
+    path("hooks/twilio/sms", texts.twilio_inbound, name="twilio_inbound"),
+]
+
 # What a patient's link opens (routed before the general patient-link page).
 patient_links = [
     path("p/appointment/<str:token>/", links.manage_page, name="appointment_link"),
     path("p/appointment/<str:token>/cancel/", links.cancel, name="appointment_cancel"),
-    path("p/appointment/<str:token>/move/", links.move, name="appointment_move"),
+    path("p/appointment/<str:token>/move/", link_move.move, name="appointment_move"),
+    path(
+        "p/appointment/<str:token>/appointment.ics", links.manage_ics, name="appointment_link_ics"
+    ),
     path("p/offer/<str:token>/", links.offer_page, name="offer_link"),
     path("p/offer/<str:token>/take/", links.offer_take, name="offer_take"),
 ]

@@ -136,9 +136,9 @@ def book(
 ) -> None:
     """Book ``count`` consultations at Pasadena for new patients, on the real clock (or
     as if ``booked_days_ago``), at times starting more than an hour and at most
-    ``within_hours`` from now: a confirmation by email if ``email``, reminders by text
-    if ``sms``. With ``die`` the process is SIGKILLed as soon as the last booking has
-    committed: nothing after the commit ever runs."""
+    ``within_hours`` from now: a confirmation by email if ``email``, by text (and
+    reminders by text) if ``sms``. With ``die`` the process is SIGKILLed as soon as the
+    last booking has committed: nothing after the commit ever runs."""
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     real_now = clock.now()
     booked_at = real_now - timedelta(days=booked_days_ago)
@@ -327,7 +327,7 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
     server = _server(tmp_path)
     sms_dir = tmp_path / "sms"
     # Texts only (no email address), booked a week ago for visits in the next three days:
-    # each one's 72-hour reminder is due now.
+    # each one's text confirmation and 72-hour reminder are due now.
     booking = _book(
         server,
         "book(4, email=False, sms=True, booked_days_ago=7, within_hours=71)",
@@ -335,8 +335,8 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
     )
     assert booking.returncode == 0, booking.stderr[-2000:]
     texts = _messages(server)
-    assert len(texts) == 4
-    assert _statuses(server) == ["pending"] * 4
+    assert len(texts) == 8
+    assert _statuses(server) == ["pending"] * 8
 
     log = tmp_path / "first-worker.log"
     first = _worker(
@@ -351,12 +351,12 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
         _wait_for("the worker to reach the provider", (sms_dir / "blocked").exists)
         _wait_for(
             "the first claimed",
-            lambda: sorted(_statuses(server)) == ["pending"] * 3 + ["sending"],
+            lambda: sorted(_statuses(server)) == ["pending"] * 7 + ["sending"],
         )
     finally:
         killed = _kill(first)
     assert killed == -signal.SIGKILL, log.read_text()[-2000:]
-    assert sorted(row[1:3] for row in _messages(server)) == [("pending", 0)] * 3 + [("sending", 1)]
+    assert sorted(row[1:3] for row in _messages(server)) == [("pending", 0)] * 7 + [("sending", 1)]
     assert _texts_sent(sms_dir) == Counter()
     assert list(sms_dir.glob("*.txt")) == []
 
@@ -371,11 +371,11 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
         MILDPATH_SMS_BACKEND="tests.scheduling.test_outbox.RecordingSms",
     )
     assert second.returncode == 0, second.stderr[-2000:]
-    assert "worker: 4 sent" in second.stdout
+    assert "worker: 8 sent" in second.stdout
     assert _texts_sent(sms_dir) == Counter(key for key, _, _, _ in texts)
-    assert len(list(sms_dir.glob("*.txt"))) == 4
+    assert len(list(sms_dir.glob("*.txt"))) == 8
     # The one the dead worker held took a second claim; the rest, their first.
-    assert sorted(row[1:] for row in _messages(server)) == [("sent", 1, "")] * 3 + [("sent", 2, "")]
+    assert sorted(row[1:] for row in _messages(server)) == [("sent", 1, "")] * 7 + [("sent", 2, "")]
 
 
 # --- c. a provider that fails: back-off and retries, then failed for the front desk -----
@@ -390,8 +390,8 @@ def flaky_sms(settings) -> Iterator[type[FlakySms]]:
 
 
 def _text_reminder(slug: str, family_name: str, phone: str) -> OutboundMessage:
-    """A consultation on Wednesday 2 December 2026, 9 a.m., with text reminders only;
-    its earliest reminder (72 hours before)."""
+    """A consultation on Wednesday 2 December 2026, 9 a.m., with texts only; its
+    earliest reminder (72 hours before). Its text confirmation has gone already."""
     appointment = appointment_book(
         actor=TEST_ACTOR,
         appointment_type=AppointmentType.objects.get(location__slug=slug, kind="consultation"),
@@ -400,7 +400,8 @@ def _text_reminder(slug: str, family_name: str, phone: str) -> OutboundMessage:
         now=clock.now(),
         sms_ok=True,
     )
-    return appointment.messages.order_by("send_after", "id")[0]
+    appointment.messages.filter(kind="confirmation").update(status="sent", sent_at=clock.now())
+    return appointment.messages.filter(kind="reminder").order_by("send_after", "id")[0]
 
 
 BOOKED_AT = NOW  # the suite's reference moment

@@ -68,12 +68,13 @@ def test_booking_queues_a_confirmation_and_two_reminders_per_channel(schedule):
     )
     assert kinds == [
         ("confirmation", "email", "2026-11-24T17:00:00+00:00"),
+        ("confirmation", "sms", "2026-11-24T17:00:00+00:00"),
         ("reminder", "email", "2026-11-29T17:00:00+00:00"),
         ("reminder", "email", "2026-12-01T17:00:00+00:00"),
         ("reminder", "sms", "2026-11-29T17:00:00+00:00"),
         ("reminder", "sms", "2026-12-01T17:00:00+00:00"),
     ]
-    assert appointment.messages.count() == 5
+    assert appointment.messages.count() == 6
 
 
 @pytest.mark.usefixtures("frozen")
@@ -85,9 +86,10 @@ def test_no_reminders_without_consent(schedule):
 @pytest.mark.usefixtures("frozen")
 def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
-    confirmation = OutboundMessage.objects.get(kind="confirmation")
-    # Only the confirmation is due yet; the worker's round sends it.
-    assert send_due(clock.now()) == {confirmation.pk: "sent"}
+    confirmation = OutboundMessage.objects.get(kind="confirmation", channel="email")
+    text = OutboundMessage.objects.get(kind="confirmation", channel="sms")
+    # Only the confirmations are due yet; the worker's round sends them.
+    assert send_due(clock.now()) == {confirmation.pk: "sent", text.pk: "sent"}
     # A second round does not claim it again: nothing more goes out.
     assert send_due(clock.now()) == {}
     confirmation.refresh_from_db()
@@ -98,7 +100,7 @@ def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
     assert "Wednesday, December 2, 2026, 9 a.m." in message.body
     assert "/p/appointment/" in message.body
     name, content, mimetype = message.attachments[0]
-    assert mimetype == "text/calendar"
+    assert mimetype == "text/calendar; method=REQUEST"
     event = next(c for c in Calendar.from_ical(content).walk() if c.name == "VEVENT")
     assert event.decoded("dtstart").strftime("%H:%M %Z") == "09:00 PST"
 
@@ -106,7 +108,7 @@ def test_the_confirmation_is_sent_once_with_a_calendar_file(schedule):
 @pytest.mark.usefixtures("frozen")
 def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule, client):
     _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
-    confirmation = OutboundMessage.objects.get(kind="confirmation")
+    confirmation = OutboundMessage.objects.get(kind="confirmation", channel="email")
     assert confirmation.language == "es"
     assert "/es/p/appointment/" in confirmation.body
     assert "/es/es/" not in confirmation.body
@@ -117,7 +119,7 @@ def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule, client):
 
     with translation.override("es"):
         second = _book(datetime(2026, 12, 3, 17, 0, tzinfo=UTC), language="es")
-    body = second.messages.get(kind="confirmation").body
+    body = second.messages.get(kind="confirmation", channel="email").body
     link = next(word for word in body.split() if "/p/appointment/" in word)
     assert client.get(link.split("127.0.0.1:8000", 1)[1]).status_code == 200
 
@@ -139,14 +141,15 @@ def test_reminders_across_the_spring_change_give_the_local_time(schedule):
 @pytest.mark.usefixtures("frozen")
 def test_a_cancelled_appointment_gets_no_reminder(schedule, client, sms_dir):
     appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    send_due(clock.now())  # the confirmations go out
     manage_url = (
-        OutboundMessage.objects.get(kind="confirmation")
+        OutboundMessage.objects.get(kind="confirmation", channel="email")
         .body.split("http://127.0.0.1:8000")[1]
         .split()[0]
     )
     page = client.get(manage_url)
     assert "Cancel this appointment" in page.text
-    cancelled = client.post(manage_url + "cancel/", follow=True)
+    cancelled = client.post(manage_url + "cancel/", {"confirm": "yes"}, follow=True)
     assert "Your appointment is cancelled" in cancelled.text
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
@@ -160,7 +163,11 @@ def test_a_cancelled_appointment_gets_no_reminder(schedule, client, sms_dir):
         reminder.refresh_from_db()
         assert (reminder.status, reminder.attempts) == ("cancelled", 0)
     assert [m.subject for m in mail.outbox if m.subject == REMINDER_SUBJECT] == []
-    assert _texts_sent(sms_dir) == []
+    # The texts that went were the confirmation and the cancellation, no reminder.
+    assert [name.split("-", 1)[1].split("_")[0] for name in _texts_sent(sms_dir)] == [
+        "cancel",
+        "confirm",
+    ]
     # The freed time is offered again.
     kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
     assert _book(appointment.start).status == "booked"
@@ -172,6 +179,7 @@ def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancell
     schedule, sms_dir
 ):
     appointment = _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    send_due(clock.now())  # the confirmations go out
     reminder = appointment.messages.filter(kind="reminder").first()
     assert reminder is not None
     # Moved behind the outbox's back: the reminder's time no longer matches the visit.
@@ -191,9 +199,13 @@ def test_a_reminder_already_queued_is_not_sent_if_the_visit_moved_or_was_cancell
     assert other.pk not in send_due(other.send_after)
     other.refresh_from_db()
     assert (other.status, other.attempts) == ("cancelled", 0)
-    # Only the confirmation ever went out; no reminder by email or text.
-    assert [m.subject for m in mail.outbox] == ["Your appointment is booked"]
-    assert _texts_sent(sms_dir) == []
+    # Only the confirmation and the cancellation ever went out; no reminder by email or
+    # text.
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Your appointment is booked",
+        "Your appointment is cancelled",
+    ]
+    assert not [name for name in _texts_sent(sms_dir) if "remind" in name]
 
 
 def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client, frozen):
@@ -201,19 +213,19 @@ def test_patients_cannot_cancel_online_inside_the_cut_off(schedule, client, froz
     _book(visit)
     frozen.move_to(visit - timedelta(hours=23))  # inside the 24-hour cut-off
     manage_url = (
-        OutboundMessage.objects.get(kind="confirmation")
+        OutboundMessage.objects.get(kind="confirmation", channel="email")
         .body.split("http://127.0.0.1:8000")[1]
         .split()[0]
     )
     assert "Cancel this appointment" not in client.get(manage_url).text
-    late = client.post(manage_url + "cancel/", follow=True)
+    late = client.post(manage_url + "cancel/", {"confirm": "yes"}, follow=True)
     assert "can no longer be changed or cancelled online" in late.text
     assert Appointment.objects.get().status == "booked"
 
 
 @pytest.mark.usefixtures("frozen")
 def test_the_calendar_file_for_a_spanish_speaker_is_in_spanish(schedule):
-    _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es")
+    _book(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), language="es", sms_ok=False)
     confirmation = OutboundMessage.objects.get(kind="confirmation")
     assert send_due(clock.now()) == {confirmation.pk: "sent"}
     _, content, _ = mail.outbox[0].attachments[0]

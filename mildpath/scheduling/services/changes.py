@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import patient_links_extend
+from mildpath.patients.services import patient_links_extend, patient_location_add
+from mildpath.practice.models import Location
 from mildpath.scheduling.availability import available_slots, clashes, rules_for
 from mildpath.scheduling.errors import (
     NotAllowedNow,
@@ -23,9 +24,13 @@ from mildpath.scheduling.errors import (
     SlotTaken,
     TooLateToChange,
 )
-from mildpath.scheduling.models import Appointment, WaitlistEntry
+from mildpath.scheduling.models import Appointment, AppointmentType, WaitlistEntry
 from mildpath.scheduling.services.locks import person_lock, schedules_lock
-from mildpath.scheduling.services.messages import booking_messages_queue, reminders_withdraw
+from mildpath.scheduling.services.messages import (
+    booking_messages_queue,
+    cancellation_messages_queue,
+    reminders_withdraw,
+)
 from mildpath.scheduling.services.waitlist import waitlist_offer_freed, waitlist_offers_withdraw
 
 STAFF_STATUS_CHANGES = {
@@ -60,8 +65,10 @@ def appointment_cancel(
         locked.status = Appointment.Status.CANCELLED
         locked.cancelled_at = now
         locked.cancel_reason = reason.strip()
-        locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        locked.calendar_sequence += 1
+        locked.save(update_fields=["status", "cancelled_at", "cancel_reason", "calendar_sequence"])
         withdrawn = reminders_withdraw(appointment=locked)
+        cancellation_messages_queue(appointment=locked, now=now)
         locked.waitlist_entries.filter(status__in=["waiting", "offered"]).update(status="withdrawn")
         record(
             action="appointment.cancel",
@@ -105,9 +112,10 @@ def appointment_restore(*, actor: Actor, appointment: Appointment, now: datetime
             raise PatientAlreadyBooked
         locked.status = Appointment.Status.BOOKED
         locked.cancelled_at = None
+        locked.calendar_sequence += 1
         try:
             with transaction.atomic():
-                locked.save(update_fields=["status", "cancelled_at"])
+                locked.save(update_fields=["status", "cancelled_at", "calendar_sequence"])
         except IntegrityError as exc:
             raise SlotTaken("constraint") from exc
         withdrawn = waitlist_offers_withdraw(
@@ -121,7 +129,7 @@ def appointment_restore(*, actor: Actor, appointment: Appointment, now: datetime
             patient_id=locked.patient_id,
             detail={"offers_withdrawn": withdrawn},
         )
-        booking_messages_queue(actor=actor, appointment=locked, now=now)
+        booking_messages_queue(actor=actor, appointment=locked, now=now, change="restored")
     return locked
 
 
@@ -157,6 +165,7 @@ def appointment_move(
     now: datetime,
     practitioner_id: int | None = None,
     by_patient: bool = False,
+    location: Location | None = None,
 ) -> Appointment:
     """Move to another free time, with the same practitioner unless another is named (a
     waiting-list offer is for the time a cancelled visit left, with whoever held it; a
@@ -175,7 +184,21 @@ def appointment_move(
         schedules_lock(practitioner_ids=(target, locked.practitioner_id))
         person_lock(phone=locked.patient.phone, date_of_birth=locked.patient.date_of_birth)
         # Free the old time for the re-check, then hold the new one.
-        kind = locked.appointment_type
+        kind = previous_kind = locked.appointment_type
+        if location is not None and location.pk != kind.location_id:
+            # Staff may move a visit to another location: the same kind of visit there.
+            kind_there = (
+                AppointmentType.objects.select_related("location")
+                .filter(location=location, kind=kind.kind, is_active=True)
+                .first()
+            )
+            if kind_there is None:
+                raise NotAllowedNow  # no longer offered there since the page was shown
+            kind = kind_there
+            # Its front desk will see the patient, as a booking there would.
+            patient_location_add(
+                actor=actor, patient=locked.patient, location=kind.location, now=now
+            )
         local_day = start.astimezone(kind.location.tz).date()
         Appointment.objects.filter(pk=locked.pk).update(status=Appointment.Status.CANCELLED)
         free = [
@@ -204,20 +227,25 @@ def appointment_move(
         if patient_busy:
             raise PatientAlreadyBooked
         locked.practitioner_id = target
+        locked.appointment_type, locked.location = kind, kind.location
         locked.start = start
         locked.end = end
         locked.busy_start = start - rules.buffer_before
         locked.busy_end = end + rules.buffer_after
+        locked.calendar_sequence += 1
         try:
             with transaction.atomic():
                 locked.save(
                     update_fields=[
                         "practitioner",
+                        "appointment_type",
+                        "location",
                         "status",
                         "start",
                         "end",
                         "busy_start",
                         "busy_end",
+                        "calendar_sequence",
                     ]
                 )
         except IntegrityError as exc:
@@ -240,11 +268,12 @@ def appointment_move(
                 "moved_from": previous_start.isoformat(),
                 "moved_to": start.isoformat(),
                 **({"practitioner": target} if target != previous_practitioner.pk else {}),
+                **({"location": kind.location.slug} if kind != previous_kind else {}),
             },
         )
-        booking_messages_queue(actor=actor, appointment=locked, now=now, moved=True)
+        booking_messages_queue(actor=actor, appointment=locked, now=now, change="moved")
         waitlist_offer_freed(
-            appointment_type=kind,
+            appointment_type=previous_kind,
             practitioner=previous_practitioner,
             start=previous_start,
             now=now,

@@ -3,24 +3,65 @@
 Called inside the transaction of the change a message follows, so a message exists
 exactly when its change does. The row is the queue: the worker (``outbox``) sends it
 when it is due, however long after, even if this process dies right after the commit.
+
+Every change (booked, moved, cancelled, booked again, an earlier time offered) goes
+by every channel the patient gave: email when they gave an address, a text when they
+asked for texts or gave only a phone number (a patient who can only be texted is
+still told). Reminders go only where the patient asked for them. A number that
+replied STOP gets no texts: its row is written already cancelled, so the record
+shows what was not sent and why.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
+from typing import Any, Literal
 from uuid import uuid4
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mildpath.audit.actor import Actor
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.services import patient_link_issue
-from mildpath.scheduling.models import Appointment, OutboundMessage, WaitlistEntry
+from mildpath.practice.queries import practice_current
+from mildpath.scheduling.models import Appointment, OutboundMessage, TextOptOut, WaitlistEntry
+
+Change = Literal["booked", "moved", "restored"]
+TEXTS_STOPPED = "texts stopped by the patient (STOP)"
+
+
+def practice_name() -> str:
+    """The practice as patients know it: MILDPATH_PRACTICE_NAME, else its own name."""
+    if settings.MILDPATH_PRACTICE_NAME:
+        return str(settings.MILDPATH_PRACTICE_NAME)
+    practice = practice_current()
+    return practice.name if practice is not None else "mildpath"
+
+
+def practice_sender() -> str:
+    """Who mail comes from: DEFAULT_FROM_EMAIL, named after the practice if it has no
+    name of its own."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return formataddr((name or practice_name(), address))
+
+
+def texts_wanted(*, appointment: Appointment) -> bool:
+    """A change is texted when the patient asked for texts or gave no email address."""
+    return appointment.remind_by_sms or not appointment.patient.email
+
+
+def texts_stopped(*, phone: str) -> bool:
+    return TextOptOut.objects.filter(phone=phone, stopped=True).exists()
+
+
+def _url(path: str) -> str:
+    return f"{settings.MILDPATH_BASE_URL.rstrip('/')}{path}"
 
 
 def _link_url(
@@ -44,20 +85,35 @@ def _link_url(
     # reverse() adds the language prefix (/es/) of the language active here.
     with translation.override(patient.preferred_language):
         path = reverse("patient_link", args=[purpose, issued.token])
-    return f"{settings.MILDPATH_BASE_URL}{path}"
+    return _url(path)
 
 
-def _render(
-    template: str, appointment: Appointment, manage_url: str, language: str, moved: bool = False
-) -> str:
+def _book_again_url(language: str) -> str:
+    with translation.override(language):
+        return _url(reverse("booking:start"))
+
+
+def _address(appointment: Appointment) -> str:
+    return appointment.location.address_one_line
+
+
+def _render(template: str, appointment: Appointment, **extra: Any) -> str:
+    """A message's text in the patient's language and the location's time zone."""
     context = {
         "appointment": appointment,
         "location": appointment.location,
-        "manage_url": manage_url,
-        "moved": moved,
+        "address": _address(appointment),
+        "practice": practice_name(),
+        **extra,
     }
+    language = appointment.patient.preferred_language
     with translation.override(language), timezone.override(appointment.location.tz):
         return render_to_string(template, context).strip()
+
+
+def _subject(text: str, language: str) -> str:
+    with translation.override(language):
+        return _(text)
 
 
 def _queue(
@@ -73,6 +129,12 @@ def _queue(
     now: datetime,
     attach_ics: bool = False,
 ) -> None:
+    # A text to a number that replied STOP: one due now is written as not sent (the
+    # confirmation page says so); a later one (a reminder) waits, as the outbox checks
+    # again when it is due, and the patient may have replied START by then.
+    stopped = (
+        channel == OutboundMessage.Channel.SMS and send_after <= now and texts_stopped(phone=to)
+    )
     OutboundMessage.objects.get_or_create(
         key=key,
         defaults={
@@ -87,58 +149,109 @@ def _queue(
             "for_start": appointment.start,
             "send_after": send_after,
             "created_at": now,
+            **(
+                {"status": OutboundMessage.Status.CANCELLED, "error": TEXTS_STOPPED}
+                if stopped
+                else {}
+            ),
         },
     )
 
 
-def booking_messages_queue(
-    *, actor: Actor, appointment: Appointment, now: datetime, moved: bool = False
-) -> None:
-    """Confirmation now, reminders before the visit, on the channels the patient chose.
-
-    Each message's key names the change it follows (the appointment, its time, and a
-    token for this change), so a visit moved away and back, or cancelled and restored,
-    gets its reminders written anew rather than matching the withdrawn ones."""
-    email_ok, sms_ok = appointment.remind_by_email, appointment.remind_by_sms
-    patient = appointment.patient
-    language = patient.preferred_language
-    if not (patient.email or sms_ok):
-        return  # nothing to send, so no link to make
-    url = _link_url(
+def _manage_url(*, actor: Actor, appointment: Appointment, now: datetime) -> str:
+    return _link_url(
         actor=actor,
-        patient=patient,
+        patient=appointment.patient,
         purpose=PatientLink.Purpose.MANAGE_APPOINTMENT,
         target_id=appointment.pk,
         expires_at=max(appointment.end + timedelta(days=1), now + timedelta(hours=1)),
         now=now,
     )
+
+
+# Marked for translation here, translated into each patient's language as written.
+SUBJECTS: dict[str, str] = {
+    "booked": gettext_noop("Your appointment is booked"),
+    "moved": gettext_noop("Your appointment has a new time"),
+    "restored": gettext_noop("Your appointment is booked again"),
+    "cancelled": gettext_noop("Your appointment is cancelled"),
+    "reminder": gettext_noop("Reminder: your appointment"),
+    "offer": gettext_noop("An earlier appointment is free"),
+}
+
+
+def booking_messages_queue(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    now: datetime,
+    moved: bool = False,
+    change: Change = "booked",
+) -> None:
+    """The confirmation of a change now (``change``: booked, moved, booked again), by
+    email with the calendar file and by text; reminders before the visit, on the
+    channels the patient chose.
+
+    Each message's key names the change it follows (the appointment, its time, and a
+    token for this change), so a visit moved away and back, or cancelled and restored,
+    gets its messages written anew rather than matching the withdrawn ones."""
+    if moved:
+        change = "moved"
+    patient = appointment.patient
+    language = patient.preferred_language
+    text = texts_wanted(appointment=appointment)
+    url = _manage_url(actor=actor, appointment=appointment, now=now)
     stamp = f"{appointment.start:%Y%m%dT%H%M}:{uuid4().hex[:12]}"
+    prefix = {"booked": "confirm", "moved": "moved", "restored": "restored"}[change]
     if patient.email:
-        with translation.override(language):
-            subject = (
-                _("Your appointment has a new time") if moved else _("Your appointment is booked")
-            )
         _queue(
             appointment=appointment,
-            key=f"{'moved' if moved else 'confirm'}:{appointment.pk}:{stamp}",
+            key=f"{prefix}:{appointment.pk}:{stamp}",
             kind="confirmation",
             channel="email",
             to=patient.email,
-            subject=subject,
-            body=_render("scheduling/email/confirmation.txt", appointment, url, language, moved),
+            subject=_subject(SUBJECTS[change], language),
+            body=_render(
+                "scheduling/email/confirmation.txt",
+                appointment,
+                manage_url=url,
+                change=change,
+                moved=change == "moved",
+            ),
             send_after=now,
             now=now,
             attach_ics=True,
         )
+    if text:
+        _queue(
+            appointment=appointment,
+            key=f"{prefix}:{appointment.pk}:{stamp}:sms",
+            kind="confirmation",
+            channel="sms",
+            to=patient.phone,
+            subject="",
+            body=_render(
+                "scheduling/email/confirmation_sms.txt",
+                appointment,
+                manage_url=url,
+                change=change,
+            ),
+            send_after=now,
+            now=now,
+        )
+    _reminders_queue(appointment=appointment, url=url, stamp=stamp, now=now)
+
+
+def _reminders_queue(*, appointment: Appointment, url: str, stamp: str, now: datetime) -> None:
+    patient = appointment.patient
     # (channel, address, subject, body): rendered once, sent at each reminder offset.
     channels = []
-    if email_ok and patient.email:
-        with translation.override(language):
-            subject = _("Reminder: your appointment")
-        body = _render("scheduling/email/reminder.txt", appointment, url, language)
+    if appointment.remind_by_email and patient.email:
+        subject = _subject(SUBJECTS["reminder"], patient.preferred_language)
+        body = _render("scheduling/email/reminder.txt", appointment, manage_url=url)
         channels.append(("email", patient.email, subject, body))
-    if sms_ok:
-        body = _render("scheduling/email/reminder_sms.txt", appointment, url, language)
+    if appointment.remind_by_sms:
+        body = _render("scheduling/email/reminder_sms.txt", appointment, manage_url=url)
         channels.append(("sms", patient.phone, "", body))
     for hours in settings.MILDPATH_REMINDER_HOURS:
         due = appointment.start - timedelta(hours=hours)
@@ -156,6 +269,47 @@ def booking_messages_queue(
                 send_after=due,
                 now=now,
             )
+
+
+def cancellation_messages_queue(*, appointment: Appointment, now: datetime) -> None:
+    """Tell the patient their visit is cancelled, by every channel they gave: no link
+    to a visit that is gone, but how to book again; the email's calendar file removes
+    the event from their calendar. A visit already past is not worth a message."""
+    if appointment.start <= now:
+        return
+    patient = appointment.patient
+    language = patient.preferred_language
+    book_again = _book_again_url(language)
+    stamp = f"{appointment.start:%Y%m%dT%H%M}:{uuid4().hex[:12]}"
+    if patient.email:
+        _queue(
+            appointment=appointment,
+            key=f"cancel:{appointment.pk}:{stamp}",
+            kind="cancellation",
+            channel="email",
+            to=patient.email,
+            subject=_subject(SUBJECTS["cancelled"], language),
+            body=_render(
+                "scheduling/email/cancellation.txt", appointment, book_again_url=book_again
+            ),
+            send_after=now,
+            now=now,
+            attach_ics=True,
+        )
+    if texts_wanted(appointment=appointment):
+        _queue(
+            appointment=appointment,
+            key=f"cancel:{appointment.pk}:{stamp}:sms",
+            kind="cancellation",
+            channel="sms",
+            to=patient.phone,
+            subject="",
+            body=_render(
+                "scheduling/email/cancellation_sms.txt", appointment, book_again_url=book_again
+            ),
+            send_after=now,
+            now=now,
+        )
 
 
 def reminders_withdraw(*, appointment: Appointment) -> int:
@@ -182,34 +336,25 @@ def offer_messages_queue(*, actor: Actor, entry: WaitlistEntry, now: datetime) -
         expires_at=expires,
         now=now,
     )
-    with (
-        translation.override(patient.preferred_language),
-        timezone.override(appointment.location.tz),
-    ):
-        text = _(
-            "An earlier time is free at %(place)s: %(when)s. To take it instead of your "
-            "current appointment, open this link before it expires: %(url)s"
-        ) % {
-            "place": appointment.location.name,
-            "when": date_format(timezone.localtime(offered), "DATETIME_FORMAT"),
-            "url": url,
-        }
-        subject = _("An earlier appointment is free")
+    context = {"offered": offered, "expires": expires, "offer_url": url}
     channels = []
     if patient.email:
-        channels.append(("email", patient.email))
-    if appointment.remind_by_sms:
-        channels.append(("sms", patient.phone))
+        body = _render("scheduling/email/offer.txt", appointment, **context)
+        subject = _subject(SUBJECTS["offer"], patient.preferred_language)
+        channels.append(("email", patient.email, subject, body))
+    if texts_wanted(appointment=appointment):
+        body = _render("scheduling/email/offer_sms.txt", appointment, **context)
+        channels.append(("sms", patient.phone, "", body))
     offer_id = uuid4().hex[:12]  # the same time may be offered again after a withdrawal
-    for channel, to in channels:
+    for channel, to, subject, body in channels:
         _queue(
             appointment=appointment,
             key=f"offer:{entry.pk}:{offered:%Y%m%dT%H%M}:{offer_id}:{channel}",
             kind="offer",
             channel=channel,
             to=to,
-            subject=subject if channel == "email" else "",
-            body=text,
+            subject=subject,
+            body=body,
             send_after=now,
             now=now,
         )

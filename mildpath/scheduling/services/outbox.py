@@ -29,8 +29,9 @@ from django.utils import translation
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.core import clock
-from mildpath.scheduling.ics import appointment_ics
+from mildpath.scheduling.ics import Method, appointment_ics
 from mildpath.scheduling.models import Appointment, OutboundMessage
+from mildpath.scheduling.services.messages import TEXTS_STOPPED, practice_sender, texts_stopped
 from mildpath.scheduling.sms import sms_backend
 
 MAX_ATTEMPTS = 5
@@ -75,28 +76,58 @@ def outbox_claim(*, now: datetime, limit: int = 20) -> list[int]:
 
 
 def _still_wanted(message: OutboundMessage) -> bool:
+    """Whether the appointment is still as the message says, when it is sent (however
+    late: a retry, a worker that was down): a reminder or confirmation of a time since
+    moved or cancelled, a cancellation since undone, or a link to a visit since
+    cancelled would tell the patient something no longer true; the newer change wrote
+    its own message."""
     appointment = message.appointment
-    if message.kind != "reminder" or appointment is None:
-        return True
-    return (
-        appointment.status == Appointment.Status.BOOKED and appointment.start == message.for_start
-    )
+    if appointment is None or message.kind == "offer":
+        return True  # an offer's page says itself when it has lapsed or been withdrawn
+    booked = appointment.status == Appointment.Status.BOOKED
+    if message.kind == "cancellation":
+        return appointment.status == Appointment.Status.CANCELLED
+    if message.kind == "link":
+        return booked
+    return booked and appointment.start == message.for_start
+
+
+def _calendar_method(message: OutboundMessage) -> Method | None:
+    """The calendar file a message carries, built as it is sent: a cancellation's
+    cancels the event, the others add or update it. A message the appointment has
+    changed since (a confirmation of a time since moved, a cancellation since undone)
+    carries none: the newer message after it carries the event as it is now, and a
+    stale file must not undo it."""
+    appointment = message.appointment
+    if not message.attach_ics or appointment is None:
+        return None
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    if message.kind == "cancellation":
+        return "CANCEL" if cancelled else None
+    return "REQUEST" if not cancelled and appointment.start == message.for_start else None
 
 
 def _deliver(message: OutboundMessage, now: datetime) -> None:
     if message.channel == OutboundMessage.Channel.SMS:
         sms_backend().send(to=message.to, body=message.body, key=message.key)
         return
+    sender = practice_sender()
     email = EmailMessage(
         subject=message.subject,
         body=message.body,
+        from_email=sender,
         to=[message.to],
         headers={"Message-ID": f"<{message.key.replace(':', '.')}@mildpath>"},
     )
-    if message.attach_ics and message.appointment is not None:
+    method = _calendar_method(message)
+    if method is not None and message.appointment is not None:
         with translation.override(message.language):
-            calendar_file = appointment_ics(message.appointment, now=now)
-        email.attach("appointment.ics", calendar_file, "text/calendar")
+            calendar_file = appointment_ics(
+                message.appointment, now=now, method=method, organizer=sender, attendee=message.to
+            )
+        # The method in the content type is what lets mail clients offer to update or
+        # remove the event, rather than show a file to open.
+        email.attach("appointment.ics", calendar_file, f"text/calendar; method={method}")
     email.send()
 
 
@@ -112,11 +143,15 @@ def _mark(message: OutboundMessage, **changes: object) -> bool:
 def outbox_send(*, message_id: int, now: datetime) -> str:
     """Send one message this worker claimed at ``now`` (``outbox_claim``'s now) and mark
     how it went: sent, no longer wanted (a reminder for a visit cancelled or moved
-    since), retrying, or failed. A message whose claim has lapsed and passed to another
-    worker is that worker's to send: "not claimed"."""
+    since), texts stopped (the number replied STOP since), retrying, or failed. A
+    message whose claim has lapsed and passed to another worker is that worker's to
+    send: "not claimed"."""
     message = (
         OutboundMessage.objects.select_related(
-            "appointment__location", "appointment__appointment_type", "appointment__practitioner"
+            "appointment__location",
+            "appointment__appointment_type",
+            "appointment__practitioner",
+            "appointment__patient",
         )
         .filter(pk=message_id, status=OutboundMessage.Status.SENDING, claimed_at=now)
         .first()
@@ -126,6 +161,10 @@ def outbox_send(*, message_id: int, now: datetime) -> str:
     if not _still_wanted(message):
         _mark(message, status=OutboundMessage.Status.CANCELLED)
         return "no longer wanted"
+    if message.channel == OutboundMessage.Channel.SMS and texts_stopped(phone=message.to):
+        # The patient replied STOP since this was written: not sent, and not a failure.
+        _mark(message, status=OutboundMessage.Status.CANCELLED, error=TEXTS_STOPPED)
+        return "texts stopped"
     try:
         _deliver(message, now)
     except Exception as exc:  # noqa: BLE001 - any provider failure is retried, then shown

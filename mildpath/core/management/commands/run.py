@@ -12,6 +12,10 @@ this process's children, and live and die together:
   SIGTERM (``PR_SET_PDEATHSIG``), and the worker also stops by itself when its parent
   is gone (``--exit-with-parent``, which works on every system).
 
+Links in the messages the worker sends point where this serves
+(``MILDPATH_BASE_URL``, set for both children from ``--bind`` unless already set):
+``PORT=8102 make run`` sends links to http://127.0.0.1:8102.
+
 Production does not use this: systemd runs gunicorn and the worker as two services.
 """
 
@@ -24,6 +28,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -60,8 +65,9 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, lambda signum, frame: stopping.append(signum))
 
-        server = _spawn(_gunicorn_command(options))
-        worker = _spawn(_worker_command(options))
+        env = served_env(options["bind"], os.environ)
+        server = _spawn(_gunicorn_command(options), env)
+        worker = _spawn(_worker_command(options), env)
         worker_gone_at: float | None = None
         try:
             while not stopping and server.poll() is None and os.getppid() == parent:
@@ -74,7 +80,7 @@ class Command(BaseCommand):
                             f"starting it again in {WORKER_RESTART_SECONDS:.0f} s"
                         )
                     elif now - worker_gone_at >= WORKER_RESTART_SECONDS:
-                        worker, worker_gone_at = _spawn(_worker_command(options)), None
+                        worker, worker_gone_at = _spawn(_worker_command(options), env), None
                 time.sleep(0.2)
         finally:
             _stop(worker, server)
@@ -113,8 +119,35 @@ def _worker_command(options: dict[str, Any]) -> list[str]:
     ]  # fmt: skip
 
 
-def _spawn(command: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=settings.BASE_DIR, preexec_fn=die_with_parent)  # noqa: S603
+def base_url_for(bind: str) -> str | None:
+    """The address a browser on this machine reaches ``--bind`` at: 0.0.0.0:8102 and
+    127.0.0.1:8102 are both http://127.0.0.1:8102. None for a Unix socket."""
+    if bind.startswith("unix:") or ":" not in bind:
+        return None
+    host, _, port = bind.rpartition(":")
+    if not port.isdigit():
+        return None
+    if host in ("", "0.0.0.0", "*"):  # noqa: S104 # nosec B104 - names a bind-all address, binds nothing
+        host = "127.0.0.1"
+    elif host in ("[::]", "::"):
+        host = "[::1]"
+    return f"http://{host}:{port}"
+
+
+def served_env(bind: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """The children's environment: this one's, with links in messages pointing where
+    this serves, unless the user chose MILDPATH_BASE_URL themselves."""
+    env = dict(environ)
+    url = base_url_for(bind)
+    if url is not None and not env.get("MILDPATH_BASE_URL"):
+        env["MILDPATH_BASE_URL"] = url
+    return env
+
+
+def _spawn(command: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603
+        command, cwd=settings.BASE_DIR, env=env, preexec_fn=die_with_parent
+    )
 
 
 def _stop(*processes: subprocess.Popen[bytes]) -> None:
