@@ -80,6 +80,11 @@ PRACTITIONERS: list[dict[str, Any]] = [
         "board_certification": "Board certified in Anesthesiology and Pain Medicine",
         "board_certification_es": "Certificada en Anestesiología y Medicina del Dolor",
         "locations": ["santa-monica", "pasadena"],
+        # Demo placeholders: a neutral silhouette and an example biography.
+        "photo": "img/doctor-placeholder.svg",
+        "biography": "Dr. Marquez has treated back and leg pain for 15 years. She explains each option in plain words, in English or Spanish, and takes time to answer every question.",
+        "biography_es": "La Dra. Marquez trata el dolor de espalda y piernas desde hace 15 años. Explica cada opción con palabras sencillas, en inglés o en español, y responde a todas sus preguntas.",
+        "is_placeholder": True,
     },
     {
         "slug": "samuel-okafor",
@@ -89,6 +94,11 @@ PRACTITIONERS: list[dict[str, Any]] = [
         "board_certification": "Board certified in Physical Medicine and Rehabilitation and Pain Medicine",
         "board_certification_es": "Certificado en Medicina Física y Rehabilitación y Medicina del Dolor",
         "locations": ["pasadena", "long-beach"],
+        # Demo placeholders: a neutral silhouette and an example biography.
+        "photo": "img/doctor-placeholder.svg",
+        "biography": "Dr. Okafor helps people walk and stand longer with the least invasive treatment that works. Before any procedure, he builds a plan with exercise and physical therapy.",
+        "biography_es": "El Dr. Okafor ayuda a las personas a caminar y estar de pie más tiempo con el tratamiento menos invasivo que funcione. Antes de cualquier procedimiento, prepara un plan con ejercicio y fisioterapia.",
+        "is_placeholder": True,
     },
     {
         "slug": "priya-raman",
@@ -98,6 +108,11 @@ PRACTITIONERS: list[dict[str, Any]] = [
         "board_certification": "Board certified in Anesthesiology and Pain Medicine",
         "board_certification_es": "Certificada en Anestesiología y Medicina del Dolor",
         "locations": ["long-beach", "santa-monica"],
+        # Demo placeholders: a neutral silhouette and an example biography.
+        "photo": "img/doctor-placeholder.svg",
+        "biography": "Dr. Raman performs the mild procedure and follows her patients for two years afterwards. She will tell you honestly whether mild is likely to help you.",
+        "biography_es": "La Dra. Raman realiza el procedimiento mild y sigue a sus pacientes durante dos años después. Le dirá con franqueza si es probable que mild le ayude.",
+        "is_placeholder": True,
     },
 ]
 
@@ -162,8 +177,9 @@ DEMO_PATIENTS = [
 
 def demo_schedule_load() -> None:
     """Appointment types at every location and weekly hours for each practitioner:
-    the first of their locations Monday, Wednesday and Friday, the second Tuesday
-    and Thursday."""
+    the first of their locations Monday, Wednesday, Friday and Saturday, the second
+    Tuesday and Thursday, each day for the hours that location opens (so the times a
+    location offers are the hours it advertises)."""
     for location in Location.objects.all():
         for kind, minutes in AppointmentType.DEFAULT_MINUTES.items():
             appointment_type, _ = AppointmentType.objects.update_or_create(
@@ -183,12 +199,13 @@ def demo_schedule_load() -> None:
         WorkingHours.objects.bulk_create(
             WorkingHours(
                 practitioner=practitioner,
-                location=first if weekday in (0, 2, 4) else second,
+                location=where,
                 weekday=weekday,
-                start=time(8),
-                end=time(17),
+                start=hours.opens,
+                end=hours.closes,
             )
-            for weekday in range(5)
+            for weekday, where in enumerate([first, second, first, second, first, first])
+            for hours in where.opening_hours.filter(weekday=weekday)
         )
 
 
@@ -205,7 +222,16 @@ def demo_staff_ensure() -> None:
         user.is_superuser = role == "administrator"
         user.set_password(DEMO_STAFF_PASSWORD)
         user.save()
-        profile, _ = StaffProfile.objects.update_or_create(user=user, defaults={"role": role})
+        profile, _ = StaffProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "role": role,
+                # The demo clinician is Dr. Marquez: her visits are "my day".
+                "practitioner": Practitioner.objects.filter(slug="elena-marquez").first()
+                if role == "clinician"
+                else None,
+            },
+        )
         profile.locations.set(Location.objects.filter(slug__in=slugs))
     for given, family, born, phone, language, slugs in DEMO_PATIENTS:
         patient, _ = Patient.objects.update_or_create(

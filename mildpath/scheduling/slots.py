@@ -225,3 +225,67 @@ def _step_times(start: time, end: time, step: timedelta) -> Iterable[time]:
     while cursor < stop:
         yield cursor.time()
         cursor += step
+
+
+# --- the patient's time step: days with free times, then one day's times ------------
+
+NOON = time(12)
+
+
+def by_local_day(slots: Iterable[FreeTime], tz: ZoneInfo) -> dict[date, list[FreeTime]]:
+    """Free times by the location's calendar day, in order (``slots`` earliest first)."""
+    days: dict[date, list[FreeTime]] = {}
+    for slot in slots:
+        days.setdefault(slot.start.astimezone(tz).date(), []).append(slot)
+    return days
+
+
+def morning_and_afternoon(
+    times: Iterable[FreeTime], tz: ZoneInfo
+) -> tuple[list[FreeTime], list[FreeTime]]:
+    """One day's times split at noon on the location's clock."""
+    morning: list[FreeTime] = []
+    afternoon: list[FreeTime] = []
+    for slot in times:
+        (morning if slot.start.astimezone(tz).time() < NOON else afternoon).append(slot)
+    return morning, afternoon
+
+
+@dataclass(frozen=True)
+class DayPage:
+    """A page of days that have free times: the days, and where the pages before and
+    after it start (None: nothing bookable that way)."""
+
+    days: list[date]
+    previous_from: date | None
+    next_from: date | None
+
+
+def day_page(
+    days_with_times: Sequence[date],
+    *,
+    start: date,
+    size: int,
+    searched_to: date,
+    latest: date,
+) -> DayPage:
+    """The first ``size`` days from ``start`` that have free times.
+
+    ``days_with_times`` are the days with free times found from a while before
+    ``start`` to ``searched_to``, in order; ``latest`` is the last bookable day. The
+    previous page starts at the first of the ``size`` days with times before ``start``
+    (none found: no previous page); the next one the day after the last shown, or, when
+    the search found no more, the day after it ends, so a fully booked stretch is
+    stepped over.
+    """
+    after = [day for day in days_with_times if day >= start]
+    before = [day for day in days_with_times if day < start]
+    shown = after[:size]
+    previous_from = before[-size:][0] if before else None
+    if len(after) > size:
+        next_from: date | None = shown[-1] + timedelta(days=1)
+    elif searched_to < latest:
+        next_from = searched_to + timedelta(days=1)
+    else:
+        next_from = None
+    return DayPage(shown, previous_from, next_from)

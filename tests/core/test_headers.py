@@ -52,7 +52,7 @@ def assert_strict_policy(response) -> None:
 
 def test_the_booking_review_confirmation_and_calendar_file_are_never_stored(client, schedule):
     slots = client.get("/book/pasadena/")
-    choice = slots.context["days"][0][1][0][1]
+    choice = slots.context["groups"][0][2][0].value  # the first time of the first day
     client.post("/book/pasadena/", {"slot": choice})
     client.post("/book/pasadena/details/", DETAILS)
     review = client.get("/book/pasadena/review/")

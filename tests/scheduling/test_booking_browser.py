@@ -24,9 +24,9 @@ def test_booking_a_consultation_by_keyboard(page, language):
     assert page.url.endswith(f"{prefix}/book/pasadena/")
     assert_accessible(page)
 
-    tab_to(page, "input[name=slot]")
-    page.keyboard.press("ArrowRight")  # the second time of the first day
-    tab_to(page, "form button[type=submit]")
+    tab_to(page, "button[name=slot]")  # each time is a button that continues
+    page.keyboard.press("Tab")  # the second time of the first day
+    assert page.evaluate("document.activeElement.name") == "slot"
     press_and_wait(page)
     assert page.url.endswith(f"{prefix}/book/pasadena/details/")
     assert_accessible(page)
@@ -63,7 +63,10 @@ def test_booking_a_consultation_by_keyboard(page, language):
     link = next(word for word in confirmation.body.split() if "/p/appointment/" in word)
     page.goto(link.split("127.0.0.1:8000", 1)[1])
     assert_accessible(page)
-    tab_to(page, "form button[type=submit]")
+    tab_to(page, "a[href$='/cancel/']")
+    press_and_wait(page)
+    assert_accessible(page)  # the question, before anything changes
+    tab_to(page, "button[name=confirm]")
     press_and_wait(page)
     assert "cancelled=1" in page.url
     assert_accessible(page)
@@ -156,10 +159,12 @@ def test_moving_an_appointment_by_keyboard(page, language):
     press_and_wait(page)
     assert page.url.endswith("/move/")
     assert_accessible(page)
-    tab_to(page, "input[name=slot]")
-    page.keyboard.press("ArrowRight")  # the second time offered
+    tab_to(page, "button[name=slot]")
+    tab_to(page, "button[name=slot]")  # the second time offered
     chosen = page.evaluate("document.activeElement.value")
-    tab_to(page, "form button[type=submit]")
+    press_and_wait(page)
+    assert_accessible(page)  # "Move from ... to ...?"
+    tab_to(page, "button[name=confirm]")
     press_and_wait(page)
     assert "moved=1" in page.url
     assert_accessible(page)

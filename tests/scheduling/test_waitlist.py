@@ -59,7 +59,7 @@ def test_a_cancellation_offers_the_time_and_the_patient_takes_it(kind, client, m
 
     link = _offer_link(entry)
     page = client.get(link)
-    assert "Take the earlier time" in page.text
+    assert "Yes, take the earlier time" in page.text
     taken = client.post(link + "take/", follow=True)
     assert "your appointment is now at the earlier time" in taken.text
     later.refresh_from_db()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from itertools import groupby
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.forms import BirthDateField, PersonNameField, PhoneField
+from mildpath.core.phone import format_phone
+from mildpath.practice.models import Practitioner
 from mildpath.scheduling.slots import FreeTime
 
 
@@ -62,6 +65,56 @@ def slot_days(
     return [(value, "") for _, value in valued], days
 
 
+class TimeStepForm(SlotForm):
+    """The time a patient chose on the time step (a button per time posts it), and
+    whether they asked to be offered an earlier time if one frees up."""
+
+    earlier = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class TimeButton(NamedTuple):
+    """One time on the time step: the time, the value its button posts, and the doctor
+    it is with (named on the button when the patient asked for any doctor)."""
+
+    slot: FreeTime
+    value: str
+    doctor: Practitioner | None
+
+
+def time_choices(slots: Sequence[FreeTime]) -> list[tuple[str, str]]:
+    """Every (practitioner, time) free in ``slots``, as choices: a button names one
+    doctor, but any doctor free then may be chosen."""
+    return [
+        (slot_value(practitioner_id, slot.start), "")
+        for slot in slots
+        for practitioner_id in slot.practitioner_ids
+    ]
+
+
+class ReviewForm(forms.Form):
+    earlier = forms.BooleanField(
+        label=_("If an earlier time frees up, offer it to me."),
+        help_text=_(
+            "You keep this appointment. If someone cancels an earlier one, we send you "
+            "a link to take it instead; you can ignore it."
+        ),
+        required=False,
+    )
+
+
+def details_initial(saved: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Details already given, as the details form shows them again: the date of birth
+    as a date and the phone in its national format."""
+    if not saved:
+        return {}
+    initial = dict(saved)
+    if initial.get("date_of_birth"):
+        initial["date_of_birth"] = date.fromisoformat(str(initial["date_of_birth"]))
+    if initial.get("phone"):
+        initial["phone"] = format_phone(str(initial["phone"]))
+    return initial
+
+
 class DetailsForm(forms.Form):
     given_name = PersonNameField(
         label=_("First name"),
@@ -83,7 +136,10 @@ class DetailsForm(forms.Form):
             "required": _("Enter your date of birth."),
             "invalid": _("Write the date as month/day/year, like 03/17/1952."),
         },
-        widget=forms.TextInput(attrs={"autocomplete": "bday", "inputmode": "numeric"}),
+        # Shown again (after "Change") as it was asked for: month/day/year.
+        widget=forms.DateInput(
+            format="%m/%d/%Y", attrs={"autocomplete": "bday", "inputmode": "numeric"}
+        ),
     )
     phone = PhoneField(
         label=_("Phone number"),

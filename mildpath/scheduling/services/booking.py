@@ -28,6 +28,7 @@ from mildpath.scheduling.services.locks import person_lock, schedules_lock
 from mildpath.scheduling.services.messages import booking_messages_queue
 from mildpath.scheduling.services.quota import BOOKING, address_quota_take
 from mildpath.scheduling.services.requests import consultation_request_booked
+from mildpath.scheduling.services.waitlist import waitlist_join
 
 
 def appointment_book(
@@ -45,11 +46,13 @@ def appointment_book(
     sms_ok: bool = False,
     public: bool = False,
     call_back: ConsultationRequest | None = None,
+    wait_for_earlier: bool = False,
 ) -> Appointment:
     """Book ``start`` for the patient, with the named practitioner or anyone eligible.
 
     ``call_back``: the call-back request this booking answers, closed as booked in the
-    same transaction.
+    same transaction. ``wait_for_earlier``: the patient also joins the waiting list for
+    an earlier time, in the same transaction (booked and waiting, or neither).
 
     ``public``: booked by the person themselves (the booking pages, the API): their
     address's hourly quota applies (TooManyFromAddress), and the answer never depends
@@ -136,4 +139,6 @@ def appointment_book(
             consultation_request_booked(
                 actor=actor, consultation=call_back, appointment_id=appointment.pk, now=now
             )
+        if wait_for_earlier:
+            waitlist_join(actor=actor, appointment=appointment, now=now)
     return appointment
