@@ -1,46 +1,42 @@
-"""What a patient sees from the link in their confirmation: the appointment, and ways
-to move it to another time or cancel it, up to the cut-off."""
+"""What a patient sees from the link in their messages: the appointment, and ways to
+move it to another time or cancel it, up to the cut-off. Every change is asked twice: a
+page that shows what will happen, then a button that says so ("Yes, cancel this
+visit"); a form posted without that answer changes nothing."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
 from mildpath.patients.services import patient_link_open
-from mildpath.scheduling.availability import available_slots
-from mildpath.scheduling.errors import (
-    NotAllowedNow,
-    OfferGone,
-    PatientAlreadyBooked,
-    SlotTaken,
-    TooLateToChange,
-)
-from mildpath.scheduling.forms.public import SlotForm, slot_days
-from mildpath.scheduling.models import Appointment, WaitlistEntry
+from mildpath.practice.models import Location
+from mildpath.scheduling.errors import OfferGone, TooLateToChange
+from mildpath.scheduling.forms.links import CancelForm
+from mildpath.scheduling.ics import appointment_ics
+from mildpath.scheduling.models import Appointment, OutboundMessage, TextOptOut, WaitlistEntry
 from mildpath.scheduling.queries import appointment_for_link, waitlist_entry_for_link
-from mildpath.scheduling.services.changes import (
-    appointment_cancel,
-    appointment_move,
-    waitlist_offer_accept,
-)
+from mildpath.scheduling.services.changes import appointment_cancel, waitlist_offer_accept
 
 PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
+OFFER = PatientLink.Purpose.EARLIER_TIME.value
+CONFIRMED = "yes"  # the value of the "Yes, ..." button that makes a change happen
 
 
-def _changeable(appointment: Appointment, now: datetime) -> bool:
+def changeable(appointment: Appointment, now: datetime) -> bool:
     cutoff = appointment.start - timedelta(hours=settings.MILDPATH_CANCEL_CUTOFF_HOURS)
     return appointment.status == Appointment.Status.BOOKED and now <= cutoff
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def private(response: HttpResponse) -> HttpResponse:
     # The token must not leak to other sites, but our own forms need the Origin header
     # (with no-referrer the browser sends "Origin: null" and CSRF refuses the form).
     response["Referrer-Policy"] = "same-origin"
@@ -48,7 +44,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _opened(request: HttpRequest, token: str, purpose: str) -> PatientLink | HttpResponse:
+def opened(request: HttpRequest, token: str, purpose: str) -> PatientLink | HttpResponse:
     """Open a link the patient followed (throttled and audited), or the page saying why
     it does not work."""
     check = patient_link_open(
@@ -61,138 +57,146 @@ def _opened(request: HttpRequest, token: str, purpose: str) -> PatientLink | Htt
     return check.link
 
 
-@require_http_methods(["GET", "HEAD"])
-def manage_page(request: HttpRequest, token: str) -> HttpResponse:
-    """Where the link in a confirmation or reminder lands."""
-    link = _opened(request, token, PURPOSE)
-    if isinstance(link, HttpResponse):
-        return link
-    appointment = appointment_for_link(link)
-    now = clock.now()
-    context = {
-        "link": link,
-        "patient": link.patient,
-        "appointment": appointment,
-        "token": token,
-        "can_change": appointment is not None and _changeable(appointment, now),
-        # A visit patients may not book themselves (a procedure, say) is not theirs to
-        # move either: they call, and the practice finds a time.
-        "can_move": appointment is not None
-        and _changeable(appointment, now)
-        and appointment.appointment_type.self_bookable,
-        "cutoff_hours": settings.MILDPATH_CANCEL_CUTOFF_HOURS,
-    }
-    tz = appointment.location.tz if appointment else timezone.get_default_timezone()
-    with timezone.override(tz):
-        return _private(render(request, "patients/link_appointment.html", context))
-
-
-@require_POST
-def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    link = _opened(request, token, PURPOSE)  # a bad link here counts as a guess too
+def opened_appointment(
+    request: HttpRequest, token: str
+) -> tuple[PatientLink, Appointment] | HttpResponse:
+    link = opened(request, token, PURPOSE)  # a bad link posted counts as a guess too
     if isinstance(link, HttpResponse):
         return link
     appointment = appointment_for_link(link)
     if appointment is None:
         return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
-    manage_url = request.path.rsplit("/cancel/", 1)[0] + "/"
-    try:
-        appointment_cancel(
-            actor=Actor.of(request, label="patient link"),
-            appointment=appointment,
-            now=clock.now(),
-            by_patient=True,
+    return link, appointment
+
+
+def where(location: Location) -> dict[str, object]:
+    """The clinic's address as the patient reads it, and a map search for it."""
+    return {
+        "location": location,
+        "address_lines": location.address_lines,
+        "map_url": location.map_url,
+    }
+
+
+def visit_context(appointment: Appointment, now: datetime) -> dict[str, object]:
+    can_change = changeable(appointment, now)
+    return {
+        "appointment": appointment,
+        **where(appointment.location),
+        "can_change": can_change,
+        # A visit patients may not book themselves (a procedure, say) is not theirs to
+        # move either: they call, and the practice finds a time.
+        "can_move": can_change and appointment.appointment_type.self_bookable,
+        "is_past": appointment.start <= now,
+        "cutoff_hours": settings.MILDPATH_CANCEL_CUTOFF_HOURS,
+    }
+
+
+def _manage_url(request: HttpRequest, marker: str) -> str:
+    return request.path.rsplit(marker, 1)[0] + "/"
+
+
+def _cancellation_sent_by(appointment: Appointment) -> list[str]:
+    """The channels the cancellation's own message went out on (or is about to): what
+    the cancelled page may honestly say was sent."""
+    if appointment.cancelled_at is None:
+        return []
+    channels = set(
+        appointment.messages.filter(created_at__gte=appointment.cancelled_at)
+        .exclude(kind="reminder")
+        .exclude(status__in=[OutboundMessage.Status.CANCELLED, OutboundMessage.Status.FAILED])
+        .values_list("channel", flat=True)
+    )
+    if "sms" in channels and (
+        TextOptOut.objects.filter(phone=appointment.patient.phone, stopped=True).exists()
+    ):
+        channels.discard("sms")  # queued, but the number said STOP: it will not go
+    return [channel for channel in ("email", "sms") if channel in channels]
+
+
+@require_http_methods(["GET", "HEAD"])
+def manage_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the link in a confirmation or reminder lands; a cancelled visit's link
+    lands on the page that says so, with the way to book again."""
+    found = opened_appointment(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    link, appointment = found
+    now = clock.now()
+    context = {"patient": link.patient, "token": token, **visit_context(appointment, now)}
+    template = "patients/link_appointment.html"
+    if appointment.status == Appointment.Status.CANCELLED:
+        template = "patients/link_cancelled.html"
+        context["sent_by"] = _cancellation_sent_by(appointment)
+    with timezone.override(appointment.location.tz):
+        return private(render(request, template, context))
+
+
+@require_http_methods(["GET", "HEAD"])
+def manage_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Add to calendar": the visit as a calendar file, in the patient's language."""
+    found = opened_appointment(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    link, appointment = found
+    cancelled = appointment.status == Appointment.Status.CANCELLED
+    with translation.override(link.patient.preferred_language):
+        # Same event, higher sequence: a calendar that has it takes it out.
+        content = appointment_ics(
+            appointment, now=clock.now(), method="CANCEL" if cancelled else "PUBLISH"
         )
-    except TooLateToChange:
-        return redirect(f"{manage_url}?too_late=1")
-    return redirect(f"{manage_url}?cancelled=1")
-
-
-MOVE_DAYS = 7
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
+    return private(response)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def move(request: HttpRequest, token: str) -> HttpResponse:
-    """The patient picks another free time for the same visit at the same clinic."""
+def cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """Asks first, with an optional reason; cancels only when "Yes, cancel" is pressed.
+    A second press, or a post after the visit was cancelled, lands on the same page."""
+    found = opened_appointment(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    link, appointment = found
     now = clock.now()
-    # Opening the page shows the appointment, and a POST acts on it: both are throttled
-    # and audited like the link itself.
-    link = _opened(request, token, PURPOSE)
-    if isinstance(link, HttpResponse):
-        return link
-    appointment = appointment_for_link(link)
-    if appointment is None:
-        return render(request, "patients/link_problem.html", {"state": "invalid"}, status=410)
-    manage_url = request.path.rsplit("/move/", 1)[0] + "/"
+    manage_url = _manage_url(request, "/cancel/")
     if appointment.status == Appointment.Status.CANCELLED:
-        return redirect(f"{manage_url}?was_cancelled=1")
-    if not _changeable(appointment, now):
-        return redirect(f"{manage_url}?too_late=1")
-    if not appointment.appointment_type.self_bookable:
         return redirect(manage_url)
-    tz = appointment.location.tz
-    today = now.astimezone(tz).date()
-    first = clock.day_from_query(
-        request.GET.get("from", ""), today=today, default=today, earliest=today
-    )
-    last = first + timedelta(days=MOVE_DAYS - 1)
-    slots = [
-        slot
-        for slot in available_slots(
-            appointment_type=appointment.appointment_type, first_day=first, last_day=last, now=now
-        )
-        if slot.start != appointment.start
-    ]
-    # Moving keeps the patient with their doctor whenever that doctor is free then.
-    choices, days = slot_days(slots, tz, prefer=appointment.practitioner_id)
-    form = SlotForm(request.POST or None, choices=choices)
-    if request.method == "POST" and form.is_valid():
-        practitioner_id, start = form.chosen()
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if (
+        request.method == "POST"
+        and request.POST.get("confirm") == CONFIRMED
+        and changeable(appointment, now)
+        and form.is_valid()
+    ):
         try:
-            appointment_move(
+            appointment_cancel(
                 actor=Actor.of(request, label="patient link"),
                 appointment=appointment,
-                start=start,
                 now=now,
-                practitioner_id=practitioner_id,
                 by_patient=True,
+                reason=form.reason_text(),
             )
         except TooLateToChange:
-            return redirect(f"{manage_url}?too_late=1")
-        except NotAllowedNow:  # cancelled or marked by the practice meanwhile
-            return redirect(manage_url)
-        except SlotTaken:
-            # Back to the same days, which now leave that time out, with a word why.
-            return redirect(f"{request.path}?from={first.isoformat()}&taken=1")
-        except PatientAlreadyBooked:
-            return redirect(f"{request.path}?from={first.isoformat()}&clash=1")
-        return redirect(f"{manage_url}?moved=1")
-    with timezone.override(tz):
-        return _private(
-            render(
-                request,
-                "patients/link_move.html",
-                {
-                    "appointment": appointment,
-                    "patient": link.patient,
-                    "token": token,
-                    "form": form,
-                    "days": days,
-                    "next_from": last + timedelta(days=1),
-                    "previous_from": first - timedelta(days=MOVE_DAYS) if first > today else None,
-                    "manage_url": manage_url,
-                },
-            )
-        )
-
-
-OFFER = PatientLink.Purpose.EARLIER_TIME.value
+            pass  # the page below says why, with the number to call
+        else:
+            return redirect(f"{manage_url}?cancelled=1")
+    context = {
+        "patient": link.patient,
+        "token": token,
+        "form": form,
+        "manage_url": manage_url,
+        **visit_context(appointment, now),
+    }
+    with timezone.override(appointment.location.tz):
+        return private(render(request, "patients/link_cancel.html", context))
 
 
 @require_http_methods(["GET", "HEAD"])
 def offer_page(request: HttpRequest, token: str) -> HttpResponse:
-    """Where the link in an earlier-time offer lands."""
-    link = _opened(request, token, OFFER)
+    """Where the link in an earlier-time offer lands: both times side by side, and what
+    taking the new one does to the old."""
+    link = opened(request, token, OFFER)
     if isinstance(link, HttpResponse):
         return link
     entry = waitlist_entry_for_link(link)
@@ -202,21 +206,26 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
         and entry.status == WaitlistEntry.Status.OFFERED
         and entry.offer_expires_at is not None
         and entry.offer_expires_at > now
+        and entry.offered_start is not None
+        and entry.offered_start < entry.appointment.start
     )
     tz = entry.appointment.location.tz if entry else timezone.get_default_timezone()
+    context: dict[str, object] = {
+        "entry": entry,
+        "patient": link.patient,
+        "open_offer": open_offer,
+        "token": token,
+    }
+    if entry is not None:
+        context.update(where(entry.appointment.location))
     with timezone.override(tz):
-        response = render(
-            request,
-            "scheduling/offer.html",
-            {"entry": entry, "patient": link.patient, "open_offer": open_offer, "token": token},
-        )
-    return _private(response)
+        return private(render(request, "scheduling/offer.html", context))
 
 
 @require_POST
 def offer_take(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
-    link = _opened(request, token, OFFER)
+    link = opened(request, token, OFFER)
     if isinstance(link, HttpResponse):
         return link
     entry = waitlist_entry_for_link(link)
@@ -228,5 +237,5 @@ def offer_take(request: HttpRequest, token: str) -> HttpResponse:
     try:
         waitlist_offer_accept(actor=Actor.of(request, label="patient link"), entry=entry, now=now)
     except OfferGone:
-        return redirect(f"{base}/?gone=1")
+        return redirect(f"{base}/?{urlencode({'gone': 1})}")
     return redirect(f"{base}/")
