@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mildpath.practice.forms import LocationAdminForm, PracticeAdminForm
+from mildpath.practice.forms import LocationAdminForm, PracticeAdminForm, PractitionerAdminForm
 from mildpath.practice.models import Location, OpeningHours, Practice, Practitioner
 
 
@@ -35,6 +35,7 @@ class LocationAdmin(admin.ModelAdmin[Location]):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin[Practitioner]):
+    form = PractitionerAdminForm
     list_display = ["family_name", "given_name", "credentials", "is_active"]
     list_filter = ["is_active", "locations"]
     search_fields = ["family_name", "given_name"]

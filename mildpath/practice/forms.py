@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.staticfiles import finders
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.forms import PhoneField
 from mildpath.practice.geo import ZipError, clean_zip, locate_zip
-from mildpath.practice.models import Location, Practice
+from mildpath.practice.models import Location, Practice, Practitioner
 
 
 class PhoneNormalizingForm(forms.ModelForm):
@@ -53,6 +54,42 @@ class LocationAdminForm(PhoneNormalizingForm):
         self.instance.latitude = point.latitude
         self.instance.longitude = point.longitude
         return point.zip_code
+
+
+class PractitionerAdminForm(forms.ModelForm):
+    """The photo is a file under the static folder; a path that is not there is refused
+    here, so a typo cannot break the public pages."""
+
+    class Meta:
+        model = Practitioner
+        fields = [
+            "given_name",
+            "family_name",
+            "credentials",
+            "board_certification",
+            "board_certification_es",
+            "slug",
+            "photo",
+            "biography",
+            "biography_es",
+            "is_placeholder",
+            "locations",
+            "is_active",
+        ]
+
+    def clean_photo(self) -> str:
+        path = self.cleaned_data["photo"].strip().lstrip("/")
+        if path.startswith("static/"):
+            path = path.removeprefix("static/")
+        if path and (".." in path.split("/") or not finders.find(path)):
+            raise forms.ValidationError(
+                _(
+                    "There is no picture %(path)s in the static folder. "
+                    "Check the spelling, for example img/doctors/marquez.jpg."
+                ),
+                params={"path": path},
+            )
+        return path
 
 
 class ZipSearchForm(forms.Form):

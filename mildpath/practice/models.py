@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -110,6 +111,29 @@ class Location(BilingualText, models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def address_lines(self) -> list[str]:
+        """The address as an envelope shows it: street, suite (if any), city line."""
+        return [
+            line
+            for line in (
+                self.address_line1,
+                self.address_line2,
+                f"{self.city}, {self.state} {self.zip_code}",
+            )
+            if line
+        ]
+
+    @property
+    def address_one_line(self) -> str:
+        return ", ".join(self.address_lines)
+
+    @property
+    def map_url(self) -> str:
+        """A map search for the street address (the suite would only confuse the search)."""
+        query = f"{self.address_line1}, {self.city}, {self.state} {self.zip_code}"
+        return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": query})
+
 
 class OpeningHours(models.Model):
     class Weekday(models.IntegerChoices):
@@ -155,6 +179,28 @@ class Practitioner(BilingualText, models.Model):
         _("board certification (Spanish)"), max_length=200, blank=True
     )
     slug = models.SlugField(_("slug"), unique=True)
+    photo = models.CharField(
+        _("photo"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Path of the picture under the static folder, e.g. img/doctors/marquez.jpg. "
+            "Leave empty to show the doctor's initials."
+        ),
+    )
+    biography = models.TextField(
+        _("short biography (English)"),
+        blank=True,
+        help_text=_("Two or three sentences patients read on the doctor's card."),
+    )
+    biography_es = models.TextField(_("short biography (Spanish)"), blank=True)
+    is_placeholder = models.BooleanField(
+        _("photo and biography are placeholders"),
+        default=False,
+        help_text=_(
+            'Shows "Demo placeholder" on the doctor\'s card until real content is entered.'
+        ),
+    )
     locations = models.ManyToManyField(
         Location, related_name="practitioners", verbose_name=_("works at")
     )
@@ -171,3 +217,7 @@ class Practitioner(BilingualText, models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.given_name} {self.family_name}, {self.credentials}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.given_name[:1]}{self.family_name[:1]}".upper()

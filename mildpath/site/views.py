@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -10,7 +12,14 @@ from django.views.decorators.http import require_http_methods
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.practice.forms import ZipSearchForm
-from mildpath.practice.queries import location_public, locations_nearest, locations_public
+from mildpath.practice.queries import (
+    location_public,
+    locations_nearest,
+    locations_public,
+    outside_service_area,
+    practitioners_public,
+    service_radius_miles,
+)
 from mildpath.scheduling.errors import TooManyFromAddress
 from mildpath.scheduling.queries import consultation_request_just_sent
 from mildpath.scheduling.services.quota import CALL_BACK, quota_spent
@@ -22,12 +31,23 @@ from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm
 CONSULTATION_SESSION_KEY = "consultation_request_id"
 
 
+def _home_context() -> dict[str, object]:
+    return {"doctors": list(practitioners_public())}
+
+
+# Pages of education content that show practice data beside the text.
+PAGE_CONTEXT: dict[str, Callable[[], dict[str, object]]] = {
+    "site/home.html": _home_context,
+}
+
+
 def page(template: str):
     """A view for a page of education content with no input."""
 
     @require_http_methods(["GET", "HEAD"])
     def view(request: HttpRequest) -> HttpResponse:
-        return render(request, template)
+        context = PAGE_CONTEXT[template]() if template in PAGE_CONTEXT else {}
+        return render(request, template, context)
 
     view.__name__ = template.rsplit("/", 1)[-1].removesuffix(".html")
     return view
@@ -54,7 +74,12 @@ def location_list(request: HttpRequest) -> HttpResponse:
         form = ZipSearchForm(request.GET)
         if form.is_valid():
             origin, nearby = locations_nearest(form.cleaned_data["zip"])
-            context.update(origin=origin, nearby=nearby)
+            context.update(
+                origin=origin,
+                nearby=nearby,
+                outside_area=outside_service_area(nearby),
+                radius_miles=round(service_radius_miles()),
+            )
     else:
         form = ZipSearchForm()
     context["form"] = form

@@ -11,7 +11,14 @@ from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows
 pytestmark = pytest.mark.browser
 
 # Every page the transfer budget covers, plus the error and step-free variants.
-PAGES = [*PUBLIC_PATHS, "/locations/?zip=99999", "/locations/long-beach/", "/book/?zip=9010"]
+PAGES = [
+    *PUBLIC_PATHS,
+    "/locations/?zip=99999",
+    "/locations/?zip=10001",  # outside the practice's area
+    "/locations/?zip=90404",  # at a clinic: "in your area"
+    "/locations/long-beach/",
+    "/book/?zip=9010",
+]
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
