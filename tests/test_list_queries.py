@@ -24,6 +24,8 @@ from mildpath.scheduling.models import (
     AppointmentType,
     ConsultationRequest,
     OutboundMessage,
+    ScheduleOverride,
+    TextOptOut,
 )
 from tests.helpers import NOW
 
@@ -32,6 +34,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 # Time stands at the suite's reference moment (tests.helpers.NOW, a Tuesday), so the
 # calendar's days are fixed.
 DAY = date(2026, 12, 2)  # the Wednesday after
+TODAY = date(2026, 11, 24)
 WEEK = date(2026, 11, 30)  # the Monday that week starts on
 FEW, MANY = 10, 100
 # Sessions, the user, the staff profile, the page's own reads and its audit entry.
@@ -70,7 +73,7 @@ class Rows:
         )
         return made
 
-    def appointments(self, count: int, *, week: bool = False) -> list[Appointment]:
+    def appointments(self, count: int, *, week: bool = False, day: date = DAY) -> list[Appointment]:
         patients = self.patients(count)
         doctors = Practitioner.objects.bulk_create(
             Practitioner(
@@ -86,8 +89,8 @@ class Rows:
         rows = []
         for patient, doctor in zip(patients, doctors, strict=True):
             i = int(patient.family_name[-3:])
-            day = WEEK + timedelta(days=i % 7) if week else DAY
-            start = datetime.combine(day, time(6), tzinfo=tz) + timedelta(minutes=6 * (i % 100))
+            when = WEEK + timedelta(days=i % 7) if week else day
+            start = datetime.combine(when, time(6), tzinfo=tz) + timedelta(minutes=6 * (i % 100))
             end = start + timedelta(minutes=45)
             rows.append(
                 Appointment(
@@ -192,10 +195,41 @@ def _audit(rows: Rows, count: int) -> list[str]:
 
 
 def _home(rows: Rows, count: int) -> list[str]:
-    # The ten newest new requests are listed; the failed messages are counted.
-    newest = rows.requests(count)[-1].name
+    # The three oldest new requests are listed (the first batch's first is the oldest of
+    # all); the failed messages are counted.
+    rows.requests(count)
     rows.failed_messages(count)
-    return [newest]
+    return ["Caller 000"]
+
+
+def _home_today(rows: Rows, count: int) -> list[str]:
+    # Every visit today is listed; patients who stopped texts are counted, ten listed.
+    made = rows.appointments(count, day=TODAY)
+    TextOptOut.objects.bulk_create(
+        TextOptOut(phone=a.patient.phone, stopped=True, changed_at=NOW) for a in made
+    )
+    return [str(a.patient) for a in made]
+
+
+def _home_week(rows: Rows, count: int) -> list[str]:
+    # Booked this week (at NOW) for the next: bookings made, no visits held yet.
+    rows.appointments(count, week=True)
+    rows.requests(count)
+    return ["Pasadena"]
+
+
+def _day_offs(rows: Rows, count: int) -> list[str]:
+    doctor = Practitioner.objects.get(slug="samuel-okafor")
+    made = ScheduleOverride.objects.bulk_create(
+        ScheduleOverride(
+            practitioner=doctor,
+            location=rows.location,
+            date=DAY + timedelta(days=i % 60),
+            note=f"Leave {i:03d}",
+        )
+        for i in rows._numbers(count)
+    )
+    return [change.note for change in made]
 
 
 def _audit_caption(total: int) -> str:
@@ -216,6 +250,10 @@ PAGES = {
     "patients": Page(
         "/staff/patients/", {}, "front_desk", _patients, lambda total: f"{total} patients"
     ),
+    "patient-search": Page(
+        "/staff/patients/", {"q": "row"}, "front_desk", _patients,
+        lambda total: f"{total} patients match “row”",
+    ),
     "call-back-requests": Page(
         "/staff/requests/", {"status": "all"}, "front_desk", _requests,
         lambda total: f"{total} requests",
@@ -230,6 +268,18 @@ PAGES = {
     "staff-home": Page(
         "/staff/", {}, "front_desk", _home,
         lambda total: f"{total} patient messages could not be sent", keep=False,
+    ),
+    "staff-home-today": Page(
+        "/staff/", {}, "front_desk", _home_today,
+        lambda total: f"<strong>{total}</strong> visits today",
+    ),
+    "staff-home-week": Page(
+        "/staff/", {"week": TODAY.isoformat()}, "manager", _home_week,
+        lambda total: f"<td>{total}</td><td>0</td><td>0</td>", keep=False, locations=(),
+    ),
+    "block-time": Page(
+        "/staff/calendar/block/", {"location": "pasadena"}, "manager", _day_offs,
+        lambda total: "Changes already made at Pasadena", locations=(),
     ),
 }  # fmt: skip
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from mildpath.accounts.models import ROLE_CHOICES
 from mildpath.accounts.roles import Role
 from mildpath.core.forms import PersonNameField
-from mildpath.practice.models import Location
+from mildpath.practice.models import Location, Practitioner
 
 
 class SignInForm(forms.Form):
@@ -167,6 +167,14 @@ class StaffCreateForm(LocationsMixin):
     )
     locations = _location_field()
     all_locations = _all_locations_field()
+    practitioner = forms.ModelChoiceField(
+        label=_("Doctor this account is (clinicians)"),
+        queryset=Practitioner.objects.filter(is_active=True, staff_profile__isnull=True),
+        required=False,
+        empty_label=_("No doctor"),
+        help_text=_("A clinician's home page shows this doctor's visits of the day."),
+        error_messages={"invalid_choice": _("Choose one of the doctors listed.")},
+    )
     reason = ReasonField()
 
     def clean_username(self) -> str:

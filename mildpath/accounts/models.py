@@ -6,7 +6,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.accounts.roles import Role
-from mildpath.practice.models import Location
+from mildpath.practice.models import Location, Practitioner
 
 ROLE_CHOICES: list[tuple[str, str | Promise]] = [
     (Role.FRONT_DESK.value, _("Front desk")),
@@ -38,6 +38,16 @@ class StaffProfile(models.Model):
         _("all locations"),
         default=False,
         help_text=_("Sees patients of every location, like a practice manager."),
+    )
+    # The practitioner this account is (a clinician's): their own visits are "my day".
+    practitioner = models.OneToOneField(
+        Practitioner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_profile",
+        verbose_name=_("practitioner"),
+        help_text=_("For a clinician: the doctor this account is, whose visits are their day."),
     )
     # Raised when an administrator deactivates the account or resets its sign-in: a
     # session remembers the value it started with and ends once they differ.

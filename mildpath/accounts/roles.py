@@ -27,6 +27,7 @@ class Capability(enum.StrEnum):
     CONSULTATION_REQUESTS = "consultation_requests"
     SCHEDULE_VIEW = "schedule_view"
     SCHEDULE_MANAGE = "schedule_manage"
+    SCHEDULE_HOURS = "schedule_hours"  # block time: holidays, leave, extra clinics
     PATIENT_LINKS = "patient_links"
     BREAK_GLASS = "break_glass"
     AUDIT_VIEW = "audit_view"
@@ -67,6 +68,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.PATIENT_LINKS,
             C.SCHEDULE_VIEW,
             C.SCHEDULE_MANAGE,
+            C.SCHEDULE_HOURS,
             C.AUDIT_VIEW,
             C.DEIDENTIFIED_DATA,
         }

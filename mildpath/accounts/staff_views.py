@@ -133,6 +133,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
                 role=data["role"],
                 locations=data["locations"],
                 all_locations=data["all_locations"],
+                practitioner=data["practitioner"],
                 now=clock.now(),
             )
         except OSError:

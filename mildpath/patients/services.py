@@ -71,6 +71,45 @@ def patient_create(
     return patient
 
 
+# The details a patient is reached by, which the front desk may correct.
+CONTACT_FIELDS = ("phone", "email", "preferred_language")
+
+
+@transaction.atomic
+def patient_contact_change(
+    *,
+    actor: Actor,
+    patient: Patient,
+    phone: str,
+    email: str,
+    preferred_language: str,
+    now: datetime,
+) -> list[str]:
+    """Correct how a patient is reached; returns the names of the fields that changed
+    (none: nothing written, nothing recorded). The audit entry names the fields, not
+    their old or new values, so the trail does not become a second copy of the record.
+    Call ``scheduling.services.patient_record.patient_contact_update`` instead when
+    messages already waiting should follow the change."""
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    wanted = {"phone": phone, "email": email, "preferred_language": preferred_language}
+    changed = [name for name in CONTACT_FIELDS if getattr(locked, name) != wanted[name]]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(locked, name, wanted[name])
+        setattr(patient, name, wanted[name])
+    locked.save(update_fields=changed)
+    record(
+        action="patient.contact",
+        actor=actor,
+        now=now,
+        obj=locked,
+        patient_id=locked.pk,
+        detail={"fields": changed},
+    )
+    return changed
+
+
 def patient_known(*, details: PatientDetails) -> Patient | None:
     """The patient these details name, if we know them: phone and date of birth narrow
     it through an index, names compare case-blind. Call it under the person lock
@@ -84,6 +123,26 @@ def patient_known(*, details: PatientDetails) -> Patient | None:
         ):
             return candidate
     return None
+
+
+def patient_location_add(
+    *, actor: Actor, patient: Patient, location: Location, now: datetime
+) -> bool:
+    """The patient is seen at ``location`` from now on (its front desk sees them), with
+    an audit entry when that is new. Call inside the transaction of the change that
+    brings them there (a booking, a visit moved there). True when it was new."""
+    if patient.locations.filter(pk=location.pk).exists():
+        return False
+    patient.locations.add(location)
+    record(
+        action="patient.location",
+        actor=actor,
+        now=now,
+        obj=patient,
+        patient_id=patient.pk,
+        detail={"location": location.slug},
+    )
+    return True
 
 
 def patient_for_booking(
@@ -103,16 +162,7 @@ def patient_for_booking(
     to an existing record: it gets a record of its own, and if the details match a known
     patient, the match waits for the front desk to confirm (``PatientMatch``)."""
     if known is not None and not public:
-        if not known.locations.filter(pk=location.pk).exists():
-            known.locations.add(location)
-            record(
-                action="patient.location",
-                actor=actor,
-                now=now,
-                obj=known,
-                patient_id=known.pk,
-                detail={"location": location.slug},
-            )
+        patient_location_add(actor=actor, patient=known, location=location, now=now)
         return known
     patient = Patient.objects.create(
         given_name=details.given_name,
@@ -237,10 +287,12 @@ def patient_link_issue(
     now: datetime,
     target_id: int | None = None,
     expires_at: datetime | None = None,
+    sent_by: str = "",
 ) -> IssuedLink:
     """A signed link for the patient to act without a password: about ``target_id``
     (the appointment to manage, the waiting-list entry offered), until ``expires_at``
-    (default: the purpose's usual lifetime)."""
+    (default: the purpose's usual lifetime); ``sent_by`` names the channel ("sms",
+    "email") when staff send it from the patient's record."""
     kind = PatientLink.Purpose(purpose)
     link = PatientLink.objects.create(
         patient=patient,
@@ -257,7 +309,11 @@ def patient_link_issue(
         now=now,
         obj=link,
         patient_id=patient.pk,
-        detail={"purpose": kind.value, **({"target": target_id} if target_id else {})},
+        detail={
+            "purpose": kind.value,
+            **({"target": target_id} if target_id else {}),
+            **({"sent_by": sent_by} if sent_by else {}),
+        },
     )
     return IssuedLink(link=link, token=make_token(link.pk, kind.value))
 

@@ -46,6 +46,7 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "offer_link": {"GET": NOBODY},
     "appointment_cancel": {"POST": NOBODY, "GET": NOBODY},
     "appointment_move": {"POST": NOBODY, "GET": NOBODY},
+    "appointment_link_ics": {"GET": NOBODY},
     "offer_take": {"POST": NOBODY, "GET": NOBODY},
     "booking:start": {"GET": EVERYONE},
     "booking:slots": {"GET": EVERYONE, "POST": EVERYONE},
@@ -75,7 +76,10 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "patients:detail": {"GET": CONTACT, "POST": NOBODY},
     "patients:create": {"GET": {FD, MG}, "POST": {FD, MG}},
     "patients:break_glass": {"GET": {CL}, "POST": {CL}},
+    # Sending with nothing chosen changes nothing and goes back to the record.
     "patients:link_issue": {"POST": CONTACT, "GET": NOBODY},
+    # A contact change with nothing posted is refused with the form's errors.
+    "patients:contact": {"GET": {FD, MG}, "POST": {FD, MG}},
     "patients:link_revoke": {"POST": CONTACT, "GET": NOBODY},
     "scheduling:request_list": {"GET": {FD, MG}, "POST": NOBODY},
     "scheduling:request_detail": {"GET": {FD, MG}, "POST": {FD, MG}},
@@ -83,6 +87,13 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling_staff:book": {"GET": {FD, MG}, "POST": {FD, MG}},
     "scheduling_staff:appointment": {"GET": {FD, CL, MG}, "POST": NOBODY},
     "scheduling_staff:appointment_action": {"POST": {FD, MG}, "GET": NOBODY},
+    # Without a reason (or a time) these re-ask and change nothing.
+    "scheduling_staff:appointment_cancel": {"GET": {FD, MG}, "POST": {FD, MG}},
+    "scheduling_staff:appointment_move": {"GET": {FD, MG}, "POST": {FD, MG}},
+    # Blocking time: the practice manager, and the administrator who keeps the settings.
+    # Managers block time; administrators keep to accounts and settings.
+    "scheduling_staff:block": {"GET": {MG}, "POST": {MG}},
+    "scheduling_staff:block_remove": {"POST": {MG}, "GET": NOBODY},
     "scheduling_staff:failed_messages": {"GET": {FD, MG}, "POST": NOBODY},
     "scheduling_staff:matches": {"GET": {FD, MG}, "POST": NOBODY},
     # Deciding without choosing an answer changes nothing and goes back to the list.
@@ -91,6 +102,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
     "healthz": {"GET": EVERYONE},
     "livez": {"GET": EVERYONE},
+    # Twilio's signed webhook: an unsigned request is refused whoever sends it.
+    "twilio_inbound": {"POST": NOBODY, "GET": NOBODY},
     "api:slots": {"GET": EVERYONE},
     "api:appointments": {"POST": EVERYONE, "GET": NOBODY},
     "api:openapi": {"GET": EVERYONE},
@@ -152,16 +165,21 @@ def world(frozen, demo_practice, make_staff):
             "offer_link": {"token": "not-a-real-token"},
             "appointment_cancel": {"token": "not-a-real-token"},
             "appointment_move": {"token": "not-a-real-token"},
+            "appointment_link_ics": {"token": "not-a-real-token"},
             "offer_take": {"token": "not-a-real-token"},
             "booking:details": {"slug": "santa-monica"},
             "booking:review": {"slug": "santa-monica"},
             "patient_link": {"purpose": "progress", "token": make_token(landing.pk, "progress")},
             "patients:detail": {"patient_id": rosa.pk},
             "patients:link_issue": {"patient_id": rosa.pk},
+            "patients:contact": {"patient_id": rosa.pk},
             "patients:link_revoke": {"patient_id": rosa.pk, "link_id": new_link().pk},
             "scheduling:request_detail": {"request_id": consultation.pk},
             "scheduling_staff:appointment": {"appointment_id": appointment.pk},
             "scheduling_staff:appointment_action": {"appointment_id": appointment.pk},
+            "scheduling_staff:appointment_cancel": {"appointment_id": appointment.pk},
+            "scheduling_staff:appointment_move": {"appointment_id": appointment.pk},
+            "scheduling_staff:block_remove": {"override_id": _demo_day_off().pk},
             "scheduling_staff:match_decide": {"match_id": match.pk},
             "accounts:set_password": {
                 "uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
@@ -192,6 +210,19 @@ def _demo_match(rosa):
     booked_online.locations.add(Location.objects.get(slug="santa-monica"))
     return PatientMatch.objects.create(
         new_patient=booked_online, existing_patient=rosa, created_at=NOW
+    )
+
+
+def _demo_day_off():
+    """A day off at Santa Monica, fresh for each role (removing it is allowed)."""
+    from mildpath.practice.models import Location, Practitioner
+    from mildpath.scheduling.models import ScheduleOverride
+
+    return ScheduleOverride.objects.create(
+        practitioner=Practitioner.objects.get(slug="elena-marquez"),
+        location=Location.objects.get(slug="santa-monica"),
+        date=(NOW + timedelta(days=20)).date(),
+        note="Leave",
     )
 
 

@@ -381,3 +381,28 @@ def test_the_first_administrator_comes_from_the_command_line_without_a_password(
     assert alex.staff_profile.role == "administrator" and alex.is_staff
     assert not alex.has_usable_password()
     assert Client().get(_link(mail.outbox[0])).status_code == 200
+
+
+def test_a_clinicians_account_is_linked_to_their_doctor(client, admin, audit_log):
+    from mildpath.practice.models import Practitioner
+
+    marquez = Practitioner.objects.get(slug="elena-marquez")
+    body = {
+        "username": "elena.m",
+        "first_name": "Elena",
+        "last_name": "Marquez",
+        "email": "elena.m@example.com",
+        "role": "clinician",
+        "locations": [_location("pasadena")],
+        "reason": REASON,
+    }
+    refused = client.post("/staff/accounts/new/", {**body, "practitioner": "999999"})
+    assert "Choose one of the doctors listed." in refused.text
+    assert not User.objects.filter(username="elena.m").exists()
+    with audit_log.exactly_one(action="staff.create") as entry:
+        client.post("/staff/accounts/new/", {**body, "practitioner": str(marquez.pk)})
+    assert entry["event"].detail["practitioner"] == "elena-marquez"
+    assert User.objects.get(username="elena.m").staff_profile.practitioner == marquez
+    # One account per doctor: a second is not offered her.
+    offered = client.get("/staff/accounts/new/").context["form"].fields["practitioner"]
+    assert marquez not in offered.queryset and offered.queryset.exists()

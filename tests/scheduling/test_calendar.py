@@ -51,7 +51,8 @@ def test_the_day_view_lists_the_locations_appointments(
     assert day.status_code == 200
     assert "Harold Jenkins" in day.text
     assert "9 a.m." in day.text
-    assert 'href="tel:+16265550122"' in day.text  # to call about a late arrival
+    page = client.get(f"/staff/calendar/appointments/{booked.pk}/")
+    assert 'href="tel:+16265550122"' in page.text  # to call about a late arrival
     week = client.get(
         "/staff/calendar/", {"location": "pasadena", "date": "2026-11-30", "view": "week"}
     )
@@ -110,7 +111,7 @@ def test_the_front_desk_sees_which_messages_went_out_and_why_one_failed(
 
 def test_cancelling_withdraws_the_reminders(client, booked, make_staff, sign_in):
     sign_in(make_staff("front_desk", ("pasadena",)))
-    client.post(f"/staff/calendar/appointments/{booked.pk}/change/", {"action": "cancel"})
+    client.post(f"/staff/calendar/appointments/{booked.pk}/cancel/", {"reason": "Patient asked"})
     booked.refresh_from_db()
     assert booked.status == "cancelled"
     assert not booked.messages.filter(kind="reminder", status="pending").exists()
@@ -121,7 +122,9 @@ def test_a_cancellation_made_by_mistake_is_undone_with_fresh_reminders(
 ):
     sign_in(make_staff("front_desk", ("pasadena",)))
     change = f"/staff/calendar/appointments/{booked.pk}/change/"
-    cancelled = client.post(change, {"action": "cancel"}, follow=True)
+    cancelled = client.post(
+        f"/staff/calendar/appointments/{booked.pk}/cancel/", {"reason": "Unwell"}, follow=True
+    )
     assert "undo it below" in cancelled.text
     assert "Undo the cancellation" in cancelled.text
     with audit_log.exactly_one(action="appointment.restore", object_id=str(booked.pk)):
@@ -138,7 +141,7 @@ def test_a_cancellation_made_by_mistake_is_undone_with_fresh_reminders(
 def test_a_cancellation_stays_when_someone_else_took_the_time(client, booked, make_staff, sign_in):
     sign_in(make_staff("front_desk", ("pasadena",)))
     change = f"/staff/calendar/appointments/{booked.pk}/change/"
-    client.post(change, {"action": "cancel"})
+    client.post(change.replace("/change/", "/cancel/"), {"reason": "Patient asked"})
     appointment_book(
         actor=TEST_ACTOR,
         appointment_type=booked.appointment_type,
@@ -167,14 +170,14 @@ def test_undoing_takes_back_the_time_offered_to_the_waiting_list(
     entry = WaitlistEntry.objects.create(appointment=later, created_at=clock.now())
     sign_in(make_staff("front_desk", ("pasadena",)))
     change = f"/staff/calendar/appointments/{booked.pk}/change/"
-    client.post(change, {"action": "cancel"})
+    client.post(change.replace("/change/", "/cancel/"), {"reason": "Patient asked"})
     entry.refresh_from_db()
     assert entry.status == "offered"
     client.post(change, {"action": "restore"})
     entry.refresh_from_db()
     assert (entry.status, entry.offered_start) == ("waiting", None)
     # Cancelled again: the same patient is offered the same time again, by a new message.
-    client.post(change, {"action": "cancel"})
+    client.post(change.replace("/change/", "/cancel/"), {"reason": "Patient asked"})
     entry.refresh_from_db()
     assert entry.status == "offered"
     assert later.messages.filter(kind="offer").count() == 2
@@ -182,10 +185,12 @@ def test_undoing_takes_back_the_time_offered_to_the_waiting_list(
 
 def test_a_visit_moved_away_and_back_gets_its_reminders(client, booked, make_staff, sign_in):
     sign_in(make_staff("front_desk", ("pasadena",)))
-    change = f"/staff/calendar/appointments/{booked.pk}/change/"
-    other = client.get(f"/staff/calendar/appointments/{booked.pk}/").context["free"][4].start
-    client.post(change, {"action": "move", "start": other.isoformat()})
-    client.post(change, {"action": "move", "start": WEDNESDAY_9AM.isoformat()})
+    move = f"/staff/calendar/appointments/{booked.pk}/move/"
+    page = client.get(move)
+    away = page.context["days"][0][1][4][1]
+    client.post(move, {"slot": away})
+    back = f"{booked.practitioner_id}|{WEDNESDAY_9AM.isoformat()}"
+    client.post(f"{move}?from=2026-12-02", {"slot": back})
     booked.refresh_from_db()
     pending = booked.messages.filter(kind="reminder", status="pending")
     assert booked.start == WEDNESDAY_9AM
@@ -196,13 +201,11 @@ def test_moving_rewrites_the_reminders_and_tells_the_patient(
     client, booked, make_staff, sign_in, audit_log
 ):
     sign_in(make_staff("front_desk", ("pasadena",)))
-    page = client.get(f"/staff/calendar/appointments/{booked.pk}/")
-    new_start = page.context["free"][4].start
+    move = f"/staff/calendar/appointments/{booked.pk}/move/?from=2026-12-02"
+    slot, value, _ = client.get(move).context["days"][0][1][4]
+    new_start = slot.start
     with audit_log.exactly_one(action="appointment.move", object_id=str(booked.pk)):
-        client.post(
-            f"/staff/calendar/appointments/{booked.pk}/change/",
-            {"action": "move", "start": new_start.isoformat()},
-        )
+        client.post(move, {"slot": value})
     booked.refresh_from_db()
     assert booked.start == new_start
     pending = booked.messages.filter(kind="reminder", status="pending")
@@ -225,11 +228,11 @@ def test_moving_onto_a_taken_time_changes_nothing(client, booked, make_staff, si
     )
     sign_in(make_staff("front_desk", ("pasadena",)))
     response = client.post(
-        f"/staff/calendar/appointments/{booked.pk}/change/",
-        {"action": "move", "start": other.start.isoformat()},
+        f"/staff/calendar/appointments/{booked.pk}/move/?from=2026-12-02",
+        {"slot": f"{booked.practitioner_id}|{other.start.isoformat()}"},
         follow=True,
     )
-    assert "that time was just taken" in response.text
+    assert "That time is no longer free" in response.text
     booked.refresh_from_db()
     assert booked.start == WEDNESDAY_9AM and booked.status == "booked"
     assert Appointment.objects.filter(status="booked").count() == 2

@@ -28,7 +28,7 @@ from mildpath.accounts.notices import notify_owner, set_password_url
 from mildpath.accounts.roles import Role
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
-from mildpath.practice.models import Location
+from mildpath.practice.models import Location, Practitioner
 
 
 class StaffChangeRefused(Exception):
@@ -113,14 +113,18 @@ def staff_create(
     locations: Iterable[Location],
     all_locations: bool,
     now: datetime,
+    practitioner: Practitioner | None = None,
 ) -> User:
-    """A new staff account, with no password yet: its owner gets a link to choose one."""
+    """A new staff account, with no password yet: its owner gets a link to choose one.
+    ``practitioner``: the doctor a clinician's account is (their day on the home page)."""
     locations = list(locations)
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     user.set_unusable_password()
     _sync_admin_flags(user, role)
     user.save()
-    profile = StaffProfile.objects.create(user=user, role=role, all_locations=all_locations)
+    profile = StaffProfile.objects.create(
+        user=user, role=role, all_locations=all_locations, practitioner=practitioner
+    )
     profile.locations.set(locations)
     _record_and_notify(
         action="staff.create",
@@ -132,6 +136,7 @@ def staff_create(
             "role": role,
             "locations": _location_slugs(locations),
             "all_locations": all_locations,
+            "practitioner": practitioner.slug if practitioner else None,
         },
         notice={"link": set_password_url(user)},
     )

@@ -1,16 +1,16 @@
-"""The front desk's calendar: a day or week per location, and one appointment's page
-with arrived / did not come / completed, cancel, and move."""
+"""One appointment's page with arrived / did not come / completed, cancelling (with a
+reason, confirmed) and moving (any time, doctor or location of the user's); booking
+for a caller; the messages that could not be sent. The calendar is ``calendar``."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from itertools import groupby
+from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,8 +19,8 @@ from mildpath.accounts.access import forbidden, staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
+from mildpath.patients.queries import patient_get
 from mildpath.patients.services import PatientDetails
-from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.errors import (
@@ -31,7 +31,7 @@ from mildpath.scheduling.errors import (
     TimeNotOffered,
 )
 from mildpath.scheduling.forms.public import slot_days
-from mildpath.scheduling.forms.staff import StaffBookingForm
+from mildpath.scheduling.forms.staff import CancelForm, MoveForm, StaffBookingForm
 from mildpath.scheduling.models import Appointment, AppointmentType
 from mildpath.scheduling.services.booking import appointment_book
 from mildpath.scheduling.services.changes import (
@@ -42,71 +42,12 @@ from mildpath.scheduling.services.changes import (
 )
 from mildpath.scheduling.services.waitlist import waitlist_join
 
-
-@staff_required(Capability.SCHEDULE_VIEW)
-@require_http_methods(["GET", "HEAD"])
-def calendar(request: HttpRequest) -> HttpResponse:
-    actor = Actor.of(request)
-    locations = list(queries.locations_for_schedule(actor))
-    if not locations:
-        return forbidden(request)
-    location = next(
-        (loc for loc in locations if loc.slug == request.GET.get("location")), locations[0]
-    )
-    tz = location.tz
-    today = clock.now().astimezone(tz).date()
-    day = clock.day_from_query(request.GET.get("date", ""), today=today, default=today)
-    week = request.GET.get("view") == "week"
-    first = day - timedelta(days=day.weekday()) if week else day
-    days = 7 if week else 1
-    start = datetime.combine(first, time.min, tzinfo=tz)
-    end = datetime.combine(first + timedelta(days=days), time.min, tzinfo=tz)
-    # Whoever works at this location, weekly or on a date: the doctor filter's choices.
-    doctors = list(
-        Practitioner.objects.filter(
-            Q(working_hours__location=location) | Q(overrides__location=location),
-            is_active=True,
-        )
-        .distinct()
-        .order_by("family_name", "given_name")
-    )
-    doctor = next((d for d in doctors if str(d.pk) == request.GET.get("doctor")), None)
-    rows = queries.appointments_between(
-        actor,
-        location=location,
-        start=start,
-        end=end,
-        practitioner_id=doctor.pk if doctor else None,
-    )
-    grouped = [
-        (when, list(items))
-        for when, items in groupby(rows, key=lambda a: a.start.astimezone(tz).date())
-    ]
-    step = timedelta(days=days)
-    with timezone.override(tz):
-        return render(
-            request,
-            "scheduling/calendar.html",
-            {
-                "locations": locations,
-                "location": location,
-                "doctors": doctors,
-                "doctor": doctor,
-                "first": first,
-                "last": first + step - timedelta(days=1),
-                "week": week,
-                "grouped": grouped,
-                "previous": first - step,
-                "next": first + step,
-                "today": today,
-            },
-        )
-
-
 MESSAGE_KINDS = {
     "confirmation": gettext_lazy("Confirmation"),
+    "cancellation": gettext_lazy("Cancellation"),
     "reminder": gettext_lazy("Reminder"),
     "offer": gettext_lazy("Earlier time offered"),
+    "link": gettext_lazy("Link to their visit"),
 }
 
 
@@ -116,16 +57,6 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
     appointment = queries.appointment_get(Actor.of(request), appointment_id)
     now = clock.now()
     tz = appointment.location.tz
-    free = []
-    if appointment.status == Appointment.Status.BOOKED:
-        first = max(now.astimezone(tz).date(), appointment.start.astimezone(tz).date())
-        free = available_slots(
-            appointment_type=appointment.appointment_type,
-            first_day=first,
-            last_day=first + timedelta(days=6),
-            now=now,
-            practitioner_id=appointment.practitioner_id,
-        )[:40]
     waiting = appointment.waitlist_entries.filter(status__in=["waiting", "offered"]).first()
     # What went to the patient, or failed to: the front desk calls if a text bounced.
     sent = [
@@ -138,7 +69,6 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "scheduling/appointment_detail.html",
             {
                 "appointment": appointment,
-                "free": free,
                 "waiting": waiting,
                 "sent": sent,
                 "can_restore": appointment.start > now,
@@ -146,17 +76,34 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
         )
 
 
+MARKS = {
+    "arrived": gettext_lazy("%(name)s: arrived."),
+    "noshow": gettext_lazy("%(name)s: did not come."),
+    "fulfilled": gettext_lazy("%(name)s: visit completed."),
+}
+
+
+def _back(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    """Where a change returns: the staff home for a tap there, else the visit's page
+    (a fixed choice, never a URL from the form)."""
+    if request.POST.get("next") == "home":
+        return redirect("staff_home")
+    return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+
+
 @staff_required(Capability.SCHEDULE_MANAGE)
 @require_POST
 def appointment_action(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The one-tap changes: arrived, did not come, completed, the waiting list, undoing
+    a cancellation. Cancelling and moving have their own pages (a reason, a new time)."""
     actor = Actor.of(request)
     appointment = queries.appointment_for_change(actor, appointment_id)
     action = request.POST.get("action", "")
     now = clock.now()
     try:
-        if action in {"arrived", "noshow", "fulfilled"}:
+        if action in MARKS:
             appointment_mark(actor=actor, appointment=appointment, status=action, now=now)
-            messages.success(request, _("Saved."))
+            messages.success(request, MARKS[action] % {"name": appointment.patient})
         elif action == "waitlist":
             try:
                 waitlist_join(actor=actor, appointment=appointment, now=now)
@@ -166,15 +113,6 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
                 )
             except AlreadyWaiting:
                 messages.error(request, _("This appointment is already on the waiting list."))
-        elif action == "cancel":
-            appointment_cancel(actor=actor, appointment=appointment, now=now, by_patient=False)
-            messages.success(
-                request,
-                _(
-                    "Appointment cancelled. Its reminders will not be sent. If that was a "
-                    "mistake, undo it below while the time is still free."
-                ),
-            )
         elif action == "restore":
             try:
                 appointment_restore(actor=actor, appointment=appointment, now=now)
@@ -185,25 +123,148 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
                 messages.error(
                     request, _("Someone else has that time now, so the cancellation stays.")
                 )
-        elif action == "move":
-            try:
-                start = datetime.fromisoformat(request.POST.get("start", ""))
-            except ValueError:
-                start = None
-            if start is None or start.tzinfo is None:
-                messages.error(request, _("New time: choose one of the free times listed."))
-            else:
-                appointment_move(actor=actor, appointment=appointment, start=start, now=now)
-                messages.success(request, _("Appointment moved. The patient is told the new time."))
         else:
             messages.error(request, _("Choose one of the actions on this page."))
     except NotAllowedNow:
         messages.error(request, _("That change is not possible for this appointment now."))
-    except SlotTaken:
-        messages.error(request, _("New time: that time was just taken. Choose another."))
-    except PatientAlreadyBooked:
-        messages.error(request, _("The patient already has an appointment at that time."))
-    return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    return _back(request, appointment)
+
+
+@staff_required(Capability.SCHEDULE_MANAGE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def appointment_cancel_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Cancelling by staff: a page that asks for the reason and is the confirmation."""
+    actor = Actor.of(request)
+    appointment = queries.appointment_for_change(actor, appointment_id)
+    if appointment.status != Appointment.Status.BOOKED:
+        messages.error(request, _("That change is not possible for this appointment now."))
+        return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        appointment_cancel(
+            actor=actor,
+            appointment=appointment,
+            now=clock.now(),
+            by_patient=False,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(
+            request,
+            _(
+                "Appointment cancelled. Its reminders will not be sent. If that was a "
+                "mistake, undo it below while the time is still free."
+            ),
+        )
+        return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    with timezone.override(appointment.location.tz):
+        return render(
+            request,
+            "scheduling/appointment_cancel.html",
+            {"appointment": appointment, "form": form},
+        )
+
+
+@staff_required(Capability.SCHEDULE_MANAGE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def appointment_move_page(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Move a visit to any free time, doctor or location of the user's: a week of free
+    times at a time, with earlier and later weeks a link away."""
+    actor = Actor.of(request)
+    appointment = queries.appointment_for_change(actor, appointment_id)
+    if appointment.status != Appointment.Status.BOOKED:
+        messages.error(request, _("That change is not possible for this appointment now."))
+        return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    kinds = queries.same_kind_at_my_locations(actor, appointment.appointment_type)
+    own = next((k for k in kinds if k.pk == appointment.appointment_type_id), None)
+    kind = next((k for k in kinds if k.location.slug == request.GET.get("location")), own)
+    if kind is None:
+        # This kind of visit is no longer offered where it is: say so, move nothing.
+        messages.error(
+            request,
+            _("This kind of visit is not offered at this location any more: call the "
+              "patient and book the visit they need."),
+        )  # fmt: skip
+        return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    location = kind.location
+    doctors = queries.practitioners_for(kind)
+    asked = request.GET.get("doctor")
+    if asked is None:
+        asked = str(appointment.practitioner_id)  # the same doctor unless another is chosen
+    doctor = next((d for d in doctors if str(d.pk) == asked), None)
+    now = clock.now()
+    tz = location.tz
+    today = now.astimezone(tz).date()
+    first = clock.day_from_query(
+        request.GET.get("from", ""), today=today, default=today, earliest=today
+    )
+    slots = available_slots(
+        appointment_type=kind,
+        first_day=first,
+        last_day=first + timedelta(days=6),
+        now=now,
+        practitioner_id=doctor.pk if doctor else None,
+    )
+    choices, days = slot_days(slots, tz, prefer=appointment.practitioner_id)
+    form = MoveForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        practitioner_id, start = form.chosen()
+        try:
+            moved = appointment_move(
+                actor=actor,
+                appointment=appointment,
+                start=start,
+                now=now,
+                practitioner_id=practitioner_id,
+                location=location,
+            )
+        except (SlotTaken, TimeNotOffered):
+            messages.error(request, _("New time: that time was just taken. Choose another."))
+            return redirect(request.get_full_path())
+        except PatientAlreadyBooked:
+            messages.error(request, _("The patient already has an appointment at that time."))
+            return redirect(request.get_full_path())
+        except NotAllowedNow:
+            messages.error(request, _("That change is not possible for this appointment now."))
+            return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+        messages.success(
+            request,
+            _("Appointment moved to %(doctor)s. The patient is told the new time and place.")
+            % {"doctor": moved.practitioner.display_name},
+        )
+        return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
+    names = {d.pk: d.display_name for d in doctors}
+    with timezone.override(tz):
+        return render(
+            request,
+            "scheduling/appointment_move.html",
+            {
+                "appointment": appointment,
+                "form": form,
+                "kinds": kinds,
+                "location": location,
+                "doctors": doctors,
+                "doctor": doctor,
+                "days": [
+                    (
+                        day,
+                        [
+                            (slot, value, names.get(int(value.split("|")[0]), ""))
+                            for slot, value in items
+                        ],
+                    )
+                    for day, items in days
+                ],
+                "first": first,
+                "earlier": first - timedelta(days=7) if first > today else None,
+                "later": first + timedelta(days=7),
+                "query": urlencode(
+                    {
+                        "location": location.slug,
+                        "doctor": doctor.pk if doctor else "any",
+                    }
+                ),
+            },
+        )
 
 
 def _split_name(full: str) -> tuple[str, str]:
@@ -223,6 +284,14 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         queries.consultation_request_for_change(actor, int(source))
         # Only ASCII digits: "²".isdigit() is true, and int() refuses it.
         if source.isascii() and source.isdigit() and len(source) < 19
+        else None
+    )
+    # "Book for this patient" from the patient's record: their details come along, if
+    # the patient is one of the user's (404 otherwise, and the refusal is audited).
+    known = request.GET.get("patient") or request.POST.get("patient") or ""
+    patient = (
+        patient_get(actor, int(known))
+        if known.isascii() and known.isdigit() and len(known) < 19
         else None
     )
     wanted = request.GET.get("location") or (
@@ -251,10 +320,18 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         appointment_type=kind, first_day=first, last_day=first + timedelta(days=6), now=now
     )
     choices, days = slot_days(slots, tz)
-    initial: dict[str, str] = {}
+    initial: dict[str, object] = {}
     if consultation is not None:
         initial["given_name"], initial["family_name"] = _split_name(consultation.name)
         initial["phone"] = consultation.phone_display
+    if patient is not None:
+        initial.update(
+            given_name=patient.given_name,
+            family_name=patient.family_name,
+            date_of_birth=patient.date_of_birth,
+            phone=patient.phone_display,
+            email=patient.email,
+        )
     form = StaffBookingForm(request.POST or None, initial=initial, choices=choices)
     if request.method == "POST" and form.is_valid():
         practitioner_id, start = form.chosen()
@@ -271,7 +348,13 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                     date_of_birth=details["date_of_birth"],
                     phone=details["phone"],
                     email=details["email"],
-                    preferred_language=consultation.language[:2] if consultation else "en",
+                    preferred_language=(
+                        patient.preferred_language
+                        if patient
+                        else consultation.language[:2]
+                        if consultation
+                        else "en"
+                    ),
                 ),
                 now=now,
                 reason=details["reason"],
@@ -304,6 +387,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                 "next_from": first + timedelta(days=7),
                 "consultation": consultation,
                 "source": source,
+                "patient": patient,
             },
         )
 

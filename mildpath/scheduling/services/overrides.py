@@ -1,0 +1,108 @@
+"""Blocking time: a practitioner's hours changed for some dates at one location (a
+holiday, leave, a shorter day, an extra clinic), as ``ScheduleOverride`` rows.
+
+A date with any override rows follows them instead of the weekly hours (``slots.Hours``):
+a row without times is a day off, rows with times are the hours worked that date. So a
+day off replaces whatever that date had; hours are added to the date's other hours.
+Visits already booked in the time are not moved: the page warns and lists them first.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+
+from mildpath.audit.actor import Actor
+from mildpath.audit.services import record
+from mildpath.practice.models import Location, Practitioner
+from mildpath.scheduling.models import ScheduleOverride
+from mildpath.scheduling.services.locks import schedules_lock
+
+# Leave longer than this is better entered as a change of weekly hours in the settings.
+MAX_DAYS = 31
+
+
+def schedule_override_add(
+    *,
+    actor: Actor,
+    now: datetime,
+    practitioner: Practitioner,
+    location: Location,
+    first_day: date,
+    last_day: date,
+    start: time | None,
+    end: time | None,
+    note: str,
+) -> list[ScheduleOverride]:
+    """Change the practitioner's hours at ``location`` on every date from ``first_day``
+    to ``last_day``: not working (no times) or working ``start``-``end``. One audit entry
+    for the whole change. Raises ValueError for dates or times that make no sense (the
+    form refuses them first)."""
+    if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
+        raise ValueError("dates")
+    if (start is None) != (end is None) or (start is not None and end is not None and end <= start):
+        raise ValueError("times")
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    with transaction.atomic():
+        # A booking re-checks the hours under this lock: none slips in half-way.
+        schedules_lock(practitioner_ids=(practitioner.pk,))
+        existing = ScheduleOverride.objects.filter(
+            practitioner=practitioner, location=location, date__in=days
+        )
+        # A day off replaces the date's hours; hours replace a day off on that date.
+        replaced = existing if start is None else existing.filter(start__isnull=True)
+        replaced_ids = sorted(replaced.values_list("pk", flat=True))
+        ScheduleOverride.objects.filter(pk__in=replaced_ids).delete()
+        made = ScheduleOverride.objects.bulk_create(
+            ScheduleOverride(
+                practitioner=practitioner,
+                location=location,
+                date=day,
+                start=start,
+                end=end,
+                note=note.strip(),
+            )
+            for day in days
+        )
+        record(
+            action="schedule.block",
+            actor=actor,
+            now=now,
+            obj=practitioner,
+            detail={
+                "location": location.slug,
+                "from": first_day.isoformat(),
+                "to": last_day.isoformat(),
+                "hours": [start.isoformat(), end.isoformat()] if start and end else None,
+                "note": note.strip(),
+                "replaced": replaced_ids,
+            },
+        )
+    return made
+
+
+def schedule_override_remove(*, actor: Actor, now: datetime, override: ScheduleOverride) -> None:
+    """Take back one date's change: that date follows the weekly hours again (or the
+    date's other changes, if it has more)."""
+    with transaction.atomic():
+        schedules_lock(practitioner_ids=(override.practitioner_id,))
+        deleted, _ = ScheduleOverride.objects.filter(pk=override.pk).delete()
+        if not deleted:
+            return
+        record(
+            action="schedule.unblock",
+            actor=actor,
+            now=now,
+            obj=override.practitioner,
+            detail={
+                "location": override.location.slug,
+                "date": override.date.isoformat(),
+                "hours": (
+                    [override.start.isoformat(), override.end.isoformat()]
+                    if override.start and override.end
+                    else None
+                ),
+                "note": override.note,
+            },
+        )
