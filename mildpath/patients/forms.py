@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.forms import BirthDateField, PersonNameField, PhoneField
-from mildpath.patients.models import Patient, PatientLink
+from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
 
 
@@ -50,9 +50,62 @@ class BreakGlassForm(forms.Form):
     )
 
 
-class LinkForm(forms.Form):
-    purpose = forms.ChoiceField(
-        label=_("The link lets the patient"),
-        choices=PatientLink.Purpose.choices,
-        widget=forms.RadioSelect,
+class ContactForm(forms.Form):
+    """How the patient is reached: what the front desk corrects on the phone."""
+
+    phone = PhoneField(
+        label=_("Phone"), help_text=_("Texts and calls go to this number, like (626) 555-0101.")
     )
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        help_text=_("Leave empty if the patient has no email."),
+        error_messages={"invalid": _("Enter an email address like name@example.com.")},
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=Patient.Language.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Messages to the patient are written in this language."),
+    )
+
+
+class LinkSendForm(forms.Form):
+    """Send the patient a link about one of their upcoming visits, by text or email.
+
+    A link is only ever about something that exists: the visits offered are the
+    patient's own upcoming ones, and the channels the ones they can be reached by."""
+
+    appointment = forms.TypedChoiceField(
+        label=_("Visit"),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose one of the patient's upcoming visits."),
+            "invalid_choice": _("Choose one of the patient's upcoming visits."),
+        },
+    )
+    channel = forms.ChoiceField(
+        label=_("Send it by"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose text or email."),
+            "invalid_choice": _("Choose text or email."),
+        },
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        visits: list[tuple[int, str]],
+        channels: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["appointment"].choices = visits  # type: ignore[attr-defined]
+        self.fields["channel"].choices = channels  # type: ignore[attr-defined]
+        if len(visits) == 1:
+            self.fields["appointment"].initial = visits[0][0]
+        if channels:
+            self.fields["channel"].initial = channels[0][0]

@@ -1,9 +1,13 @@
+"""The patients app's own staff pages (the list, adding a patient, emergency access,
+stopping a link) and the page a patient's link opens. The record itself, its contact
+changes and sending links show or write scheduling data, so they live a layer up
+(``scheduling.views.patient_record``), in this app's URL namespace."""
+
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,8 +16,9 @@ from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients import queries, services
-from mildpath.patients.forms import BreakGlassForm, LinkForm, PatientForm
+from mildpath.patients.forms import BreakGlassForm, PatientForm
 from mildpath.patients.models import PatientLink
+from mildpath.patients.search import search_text
 
 # Links about appointments and earlier-time offers land on scheduling's own pages
 # (mildpath/urls.py routes them first); these are the rest.
@@ -26,22 +31,9 @@ LINK_PAGES = {
 @staff_required(Capability.PATIENT_CONTACT)
 @require_http_methods(["GET", "HEAD"])
 def patient_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
+    search = search_text(request.GET.get("q", ""))
     patients = queries.patient_list(Actor.of(request), search=search)
     return render(request, "patients/list.html", {"patients": patients, "search": search})
-
-
-@staff_required(Capability.PATIENT_CONTACT)
-@require_http_methods(["GET", "HEAD"])
-def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = queries.patient_get(Actor.of(request), patient_id)
-    now = clock.now()
-    links = [(link, link.state(now)) for link in queries.patient_links(patient)]
-    return render(
-        request,
-        "patients/detail.html",
-        {"patient": patient, "links": links, "link_form": LinkForm()},
-    )
 
 
 @staff_required(Capability.PATIENT_CREATE)
@@ -79,28 +71,6 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             )
             return redirect("patients:detail", patient_id=grant.patient_id)
     return render(request, "patients/break_glass.html", {"form": form})
-
-
-@staff_required(Capability.PATIENT_LINKS)
-@require_POST
-def link_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
-    patient = queries.patient_for_change(Actor.of(request), patient_id)
-    form = LinkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose what the link is for."))
-        return redirect("patients:detail", patient_id=patient.pk)
-    issued = services.patient_link_issue(
-        actor=Actor.of(request),
-        patient=patient,
-        purpose=form.cleaned_data["purpose"],
-        now=clock.now(),
-    )
-    url = request.build_absolute_uri(
-        reverse("patient_link", args=[issued.link.purpose, issued.token])
-    )
-    return render(
-        request, "patients/link_issued.html", {"patient": patient, "link": issued.link, "url": url}
-    )
 
 
 @staff_required(Capability.PATIENT_LINKS)
