@@ -11,7 +11,7 @@ WORKERS ?= 2
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run serve test test-future lint typecheck pytest-sqlite pytest-postgres bench messages lock clean
+.PHONY: run serve test test-future lint typecheck pytest-sqlite pytest-postgres bench screenshots messages lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt constraints.txt | $(VENV)/bi
 ## run: install, migrate the SQLite database in var/, load the demo practice, serve on :8000
 run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --visits
 	@echo "mildpath is starting at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	@# gunicorn (threads, reloading on changes) and the worker that sends confirmations and
 	@# reminders, children of `manage.py run`, which takes the shell's place (exec) so that
@@ -82,6 +82,11 @@ bench: $(DEV_STAMP)
 	$(PY) bench/page_weight.py
 	$(PY) bench/startup.py
 	$(PY) bench/booking.py
+
+## screenshots: the home, the time step, the review, the front-desk home and the calendar
+## at 390 and 1280 px into docs/screenshots/ (a throwaway demo; needs chromium and faketime)
+screenshots: $(DEV_STAMP)
+	$(PY) docs/screenshots.py
 
 ## messages: refresh the Spanish catalog after changing strings, then compile it
 messages: $(DEV_STAMP)

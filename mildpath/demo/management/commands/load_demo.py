@@ -1,5 +1,8 @@
+from argparse import ArgumentParser
+
 from django.core.management.base import BaseCommand
 
+from mildpath.core import clock
 from mildpath.demo.loader import (
     DEMO_STAFF,
     DEMO_STAFF_PASSWORD,
@@ -7,10 +10,18 @@ from mildpath.demo.loader import (
     demo_schedule_load,
     demo_staff_ensure,
 )
+from mildpath.demo.visits import demo_visits_load
 
 
 class Command(BaseCommand):
     help = "Load (or refresh) the fictional demo practice, its staff logins and patients."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--visits",
+            action="store_true",
+            help="Also book a few demo visits a day for the next working days (make run).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         demo_practice_load()
@@ -25,3 +36,6 @@ class Command(BaseCommand):
                 + "\n  (each sets up two-step sign-in the first time)"
             )
         )
+        if options["visits"]:
+            booked = demo_visits_load(now=clock.now())
+            self.stdout.write(f"Demo visits booked: {booked} (fictional patients).")
