@@ -498,6 +498,13 @@ def test_two_workers_on_one_queue_never_send_the_same_message(tmp_path):
             "every confirmation sent",
             lambda: _statuses(server, kind="confirmation") == ["sent"] * QUEUED,
         )
+        # On a busy machine one worker may send the whole queue while the other is still
+        # starting: stopped before it has set up its handler, it would die of SIGTERM
+        # rather than finish its round. Both are asked to stop once both are running.
+        _wait_for(
+            "both workers started",
+            lambda: all("worker: started" in log.read_text() for log in logs),
+        )
     finally:
         codes = [_kill(worker, signal.SIGTERM) for worker in workers]
     assert codes == [0, 0], [log.read_text()[-2000:] for log in logs]
