@@ -280,6 +280,9 @@ class OutboundMessage(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
+    # The error of a text not sent because the number replied STOP (not a failure).
+    TEXTS_STOPPED = "texts stopped by the patient (STOP)"
+
     class Meta:
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")

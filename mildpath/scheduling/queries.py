@@ -29,7 +29,17 @@ from mildpath.scheduling.models import (
     WaitlistEntry,
     WorkingHours,
 )
-from mildpath.scheduling.services.messages import TEXTS_STOPPED
+
+
+def _audited_visits(actor: Actor, rows: list[Appointment], **detail: object) -> list[Appointment]:
+    """A list of visits as staff saw it: one audit entry naming its patients."""
+    record(
+        action="appointment.list",
+        actor=actor,
+        now=clock.now(),
+        detail={**detail, "count": len(rows), "patients": sorted({r.patient_id for r in rows})},
+    )
+    return rows
 
 
 def _requests_in_scope(actor: Actor) -> QuerySet[ConsultationRequest]:
@@ -101,15 +111,10 @@ def appointments_between(
     if practitioner_id is not None:
         found = found.filter(practitioner_id=practitioner_id)
     rows = list(found.order_by("start", "practitioner__family_name"))
-    detail: dict[str, object] = {
-        "location": location.slug,
-        "count": len(rows),
-        "patients": sorted({row.patient_id for row in rows}),
-    }
+    detail: dict[str, object] = {"location": location.slug}
     if practitioner_id is not None:
         detail["practitioner"] = practitioner_id
-    record(action="appointment.list", actor=actor, now=clock.now(), detail=detail)
-    return rows
+    return _audited_visits(actor, rows, **detail)
 
 
 def appointment_for_change(actor: Actor, appointment_id: int) -> Appointment:
@@ -253,17 +258,7 @@ def appointments_in_scope_between(
     if practitioner_ids is not None:
         found = found.filter(practitioner_id__in=practitioner_ids)
     rows = list(found.order_by("start", "location__sort_order", "practitioner__family_name"))
-    record(
-        action="appointment.list",
-        actor=actor,
-        now=clock.now(),
-        detail={
-            "list": "day",
-            "count": len(rows),
-            "patients": sorted({row.patient_id for row in rows}),
-        },
-    )
-    return rows
+    return _audited_visits(actor, rows, list="day")
 
 
 def consultation_requests_waiting(
@@ -419,17 +414,7 @@ def visits_in_changed_hours(
             for opens, closes in hours
         ):
             outside.append(visit)
-    record(
-        action="appointment.list",
-        actor=actor,
-        now=clock.now(),
-        detail={
-            "list": "in_changed_hours",
-            "count": len(outside),
-            "patients": sorted({row.patient_id for row in outside}),
-        },
-    )
-    return outside
+    return _audited_visits(actor, outside, list="in_changed_hours")
 
 
 def schedule_overrides_for(
@@ -552,7 +537,7 @@ def confirmations_sent(appointment: Appointment) -> ConfirmationsSent:
             (
                 format_phone(row.to)
                 for row in rows
-                if row.channel == "sms" and row.error == TEXTS_STOPPED
+                if row.channel == "sms" and row.error == OutboundMessage.TEXTS_STOPPED
             ),
             "",
         ),
@@ -565,3 +550,20 @@ def practitioner_for_user(user: object) -> Practitioner | None:
     profile = getattr(user, "staff_profile", None)
     practitioner: Practitioner | None = getattr(profile, "practitioner", None)
     return practitioner if practitioner is not None and practitioner.is_active else None
+
+
+def cancellation_sent_by(appointment: Appointment) -> list[str]:
+    """The channels the cancellation's own message went out on (or is about to): what
+    the cancelled page may honestly say was sent. A text queued to a number that has
+    since replied STOP will not go."""
+    if appointment.cancelled_at is None:
+        return []
+    channels = set(
+        appointment.messages.filter(created_at__gte=appointment.cancelled_at)
+        .exclude(kind="reminder")
+        .exclude(status__in=[OutboundMessage.Status.CANCELLED, OutboundMessage.Status.FAILED])
+        .values_list("channel", flat=True)
+    )
+    if "sms" in channels and text_stopped_phones([appointment.patient.phone]):
+        channels.discard("sms")
+    return [channel for channel in ("email", "sms") if channel in channels]

@@ -33,7 +33,7 @@ from mildpath.practice.queries import practice_current
 from mildpath.scheduling.models import Appointment, OutboundMessage, TextOptOut, WaitlistEntry
 
 Change = Literal["booked", "moved", "restored"]
-TEXTS_STOPPED = "texts stopped by the patient (STOP)"
+TEXTS_STOPPED = OutboundMessage.TEXTS_STOPPED
 
 
 def practice_name() -> str:
@@ -64,7 +64,7 @@ def _url(path: str) -> str:
     return f"{settings.MILDPATH_BASE_URL.rstrip('/')}{path}"
 
 
-def _link_url(
+def link_url_issue(
     *,
     actor: Actor,
     patient: Patient,
@@ -72,8 +72,9 @@ def _link_url(
     target_id: int,
     expires_at: datetime,
     now: datetime,
-) -> str:
-    """A new signed link for the patient, as a full URL in their language."""
+    sent_by: str = "",
+) -> tuple[str, PatientLink]:
+    """A new signed link for the patient, as a full URL in their language, and the link."""
     issued = patient_link_issue(
         actor=actor,
         patient=patient,
@@ -81,11 +82,12 @@ def _link_url(
         now=now,
         target_id=target_id,
         expires_at=expires_at,
+        sent_by=sent_by,
     )
     # reverse() adds the language prefix (/es/) of the language active here.
     with translation.override(patient.preferred_language):
         path = reverse("patient_link", args=[purpose, issued.token])
-    return _url(path)
+    return _url(path), issued.link
 
 
 def _book_again_url(language: str) -> str:
@@ -159,7 +161,7 @@ def _queue(
 
 
 def _manage_url(*, actor: Actor, appointment: Appointment, now: datetime) -> str:
-    return _link_url(
+    url, _link = link_url_issue(
         actor=actor,
         patient=appointment.patient,
         purpose=PatientLink.Purpose.MANAGE_APPOINTMENT,
@@ -167,6 +169,7 @@ def _manage_url(*, actor: Actor, appointment: Appointment, now: datetime) -> str
         expires_at=max(appointment.end + timedelta(days=1), now + timedelta(hours=1)),
         now=now,
     )
+    return url
 
 
 # Marked for translation here, translated into each patient's language as written.
@@ -328,7 +331,7 @@ def offer_messages_queue(*, actor: Actor, entry: WaitlistEntry, now: datetime) -
     expires, offered = entry.offer_expires_at, entry.offered_start
     if expires is None or offered is None:
         return
-    url = _link_url(
+    url, _link = link_url_issue(
         actor=actor,
         patient=patient,
         purpose=PatientLink.Purpose.EARLIER_TIME,

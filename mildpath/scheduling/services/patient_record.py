@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from mildpath.audit.actor import Actor
 from mildpath.patients.models import Patient, PatientLink
-from mildpath.patients.services import patient_contact_change, patient_link_issue
+from mildpath.patients.services import patient_contact_change
 from mildpath.scheduling.errors import NotAllowedNow
 from mildpath.scheduling.models import Appointment, OutboundMessage
-from mildpath.scheduling.services.messages import practice_name, texts_stopped
+from mildpath.scheduling.services.messages import link_url_issue, practice_name, texts_stopped
 
 EMAIL, SMS = OutboundMessage.Channel.EMAIL.value, OutboundMessage.Channel.SMS.value
 
@@ -121,7 +119,7 @@ def patient_link_send(
             raise NoAddress
     else:
         raise ValueError(channel)
-    issued = patient_link_issue(
+    url, link = link_url_issue(
         actor=actor,
         patient=patient,
         purpose=PatientLink.Purpose.MANAGE_APPOINTMENT,
@@ -132,13 +130,9 @@ def patient_link_send(
     )
     language = patient.preferred_language
     with translation.override(language), timezone.override(appointment.location.tz):
-        # reverse() adds the language prefix (/es/) of the language active here.
-        path = reverse("patient_link", args=[issued.link.purpose, issued.token])
-        subject, body, sms = _texts(
-            appointment=appointment, url=f"{settings.MILDPATH_BASE_URL.rstrip('/')}{path}"
-        )
+        subject, body, sms = _texts(appointment=appointment, url=url)
     return OutboundMessage.objects.create(
-        key=f"link:{issued.link.pk}:{channel}",
+        key=f"link:{link.pk}:{channel}",
         kind="link",
         channel=channel,
         appointment=appointment,

@@ -22,8 +22,12 @@ from mildpath.practice.models import Location
 from mildpath.scheduling.errors import OfferGone, TooLateToChange
 from mildpath.scheduling.forms.links import CancelForm
 from mildpath.scheduling.ics import appointment_ics
-from mildpath.scheduling.models import Appointment, OutboundMessage, TextOptOut, WaitlistEntry
-from mildpath.scheduling.queries import appointment_for_link, waitlist_entry_for_link
+from mildpath.scheduling.models import Appointment, WaitlistEntry
+from mildpath.scheduling.queries import (
+    appointment_for_link,
+    cancellation_sent_by,
+    waitlist_entry_for_link,
+)
 from mildpath.scheduling.services.changes import appointment_cancel, waitlist_offer_accept
 
 PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
@@ -96,24 +100,6 @@ def _manage_url(request: HttpRequest, marker: str) -> str:
     return request.path.rsplit(marker, 1)[0] + "/"
 
 
-def _cancellation_sent_by(appointment: Appointment) -> list[str]:
-    """The channels the cancellation's own message went out on (or is about to): what
-    the cancelled page may honestly say was sent."""
-    if appointment.cancelled_at is None:
-        return []
-    channels = set(
-        appointment.messages.filter(created_at__gte=appointment.cancelled_at)
-        .exclude(kind="reminder")
-        .exclude(status__in=[OutboundMessage.Status.CANCELLED, OutboundMessage.Status.FAILED])
-        .values_list("channel", flat=True)
-    )
-    if "sms" in channels and (
-        TextOptOut.objects.filter(phone=appointment.patient.phone, stopped=True).exists()
-    ):
-        channels.discard("sms")  # queued, but the number said STOP: it will not go
-    return [channel for channel in ("email", "sms") if channel in channels]
-
-
 @require_http_methods(["GET", "HEAD"])
 def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     """Where the link in a confirmation or reminder lands; a cancelled visit's link
@@ -127,7 +113,7 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     template = "patients/link_appointment.html"
     if appointment.status == Appointment.Status.CANCELLED:
         template = "patients/link_cancelled.html"
-        context["sent_by"] = _cancellation_sent_by(appointment)
+        context["sent_by"] = cancellation_sent_by(appointment)
     with timezone.override(appointment.location.tz):
         return private(render(request, template, context))
 
