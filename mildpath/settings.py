@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "mildpath.practice",
     "mildpath.accounts",
     "mildpath.patients",
+    "mildpath.questionnaires",
     "mildpath.site",
     "mildpath.scheduling",
     "mildpath.demo",
@@ -167,6 +168,10 @@ MILDPATH_WORKER_STALE_SECONDS = int(os.environ.get("MILDPATH_WORKER_STALE_SECOND
 MILDPATH_REMINDER_HOURS = [
     int(hours) for hours in os.environ.get("MILDPATH_REMINDER_HOURS", "72,24").split(",")
 ]
+# The follow-up plan's time points, counted from the procedure (or the first
+# consultation until there is one): "code:offset(d|m):days open before:days open after,..."
+# (questionnaires/plan.py). Empty: baseline, 1 and 6 weeks, 3, 6, 12 and 24 months.
+MILDPATH_FOLLOW_UP_SCHEDULE = os.environ.get("MILDPATH_FOLLOW_UP_SCHEDULE", "")
 MILDPATH_CANCEL_CUTOFF_HOURS = int(os.environ.get("MILDPATH_CANCEL_CUTOFF_HOURS", "24"))
 MILDPATH_BASE_URL = os.environ.get("MILDPATH_BASE_URL", "http://127.0.0.1:8000")
 # Texts: a file per message under var/sms, through Twilio when its account is set.

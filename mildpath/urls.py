@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("staff/calendar/", include(scheduling.calendar)),
     path("staff/audit/", include(audit_urls)),
     *scheduling.patient_links,
+    path("", include("mildpath.questionnaires.urls")),
     path("p/<str:purpose>/<str:token>/", patient_link, name="patient_link"),
     prefix_default_language=False,
 )

@@ -29,6 +29,8 @@ class Capability(enum.StrEnum):
     SCHEDULE_MANAGE = "schedule_manage"
     SCHEDULE_HOURS = "schedule_hours"  # block time: holidays, leave, extra clinics
     PATIENT_LINKS = "patient_links"
+    # Questionnaires answered on paper typed in, the clinic tablet handed to a patient.
+    QUESTIONNAIRE_ENTRY = "questionnaire_entry"
     BREAK_GLASS = "break_glass"
     AUDIT_VIEW = "audit_view"
     DEIDENTIFIED_DATA = "deidentified_data"
@@ -45,6 +47,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.PATIENT_CREATE,
             C.CONSULTATION_REQUESTS,
             C.PATIENT_LINKS,
+            C.QUESTIONNAIRE_ENTRY,
             C.SCHEDULE_VIEW,
             C.SCHEDULE_MANAGE,
         }
@@ -55,6 +58,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.PATIENT_CONTACT,
             C.PATIENT_CLINICAL,
             C.PATIENT_LINKS,
+            C.QUESTIONNAIRE_ENTRY,
             C.BREAK_GLASS,
             C.SCHEDULE_VIEW,
         }

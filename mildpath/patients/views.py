@@ -20,13 +20,6 @@ from mildpath.patients.forms import BreakGlassForm, PatientForm
 from mildpath.patients.models import PatientLink
 from mildpath.patients.search import search_text
 
-# Links about appointments and earlier-time offers land on scheduling's own pages
-# (mildpath/urls.py routes them first); these are the rest.
-LINK_PAGES = {
-    PatientLink.Purpose.QUESTIONNAIRE.value: "patients/link_questionnaire.html",
-    PatientLink.Purpose.PROGRESS.value: "patients/link_progress.html",
-}
-
 
 @staff_required(Capability.PATIENT_CONTACT)
 @require_http_methods(["GET", "HEAD"])
@@ -85,23 +78,34 @@ def link_revoke(request: HttpRequest, patient_id: int, link_id: int) -> HttpResp
     return redirect("patients:detail", patient_id=patient.pk)
 
 
-@require_http_methods(["GET", "HEAD"])
-def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse:
-    """Where a patient lands from a link in an email or text message."""
-    if purpose not in LINK_PAGES:
-        raise Http404
-    check = services.patient_link_open(
-        actor=Actor.of(request), token=token, purpose=purpose, now=clock.now()
-    )
-    if check.state == "throttled":
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
-    if check.link is None or check.state != "active":
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
-    response = render(
-        request, LINK_PAGES[purpose], {"link": check.link, "patient": check.link.patient}
-    )
-    # The token must not leak to other sites, but our own forms need the Origin header
-    # (with no-referrer the browser sends "Origin: null" and CSRF refuses the cancel).
+def private(response: HttpResponse) -> HttpResponse:
+    """A page opened through a patient's link: never cached, and its token never sent
+    to other sites. Our own forms still need the Origin header (with no-referrer the
+    browser sends "Origin: null" and CSRF refuses the form)."""
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def link_opened(request: HttpRequest, token: str, purpose: str) -> PatientLink | HttpResponse:
+    """Open a link the patient followed (throttled and audited), or the page saying why
+    it does not work."""
+    check = services.patient_link_open(
+        actor=Actor.of(request, label="patient link"), token=token, purpose=purpose, now=clock.now()
+    )
+    if check.state == "throttled":
+        return private(
+            render(request, "patients/link_problem.html", {"state": check.state}, status=429)
+        )
+    if check.link is None or check.state != "active":
+        return private(
+            render(request, "patients/link_problem.html", {"state": check.state}, status=410)
+        )
+    return check.link
+
+
+@require_http_methods(["GET", "HEAD"])
+def patient_link(request: HttpRequest, purpose: str, token: str) -> HttpResponse:
+    """Links of a purpose no page handles (each purpose has its own route, listed
+    before this one): not found. Kept so messages build every link one way."""
+    raise Http404

@@ -262,6 +262,15 @@ class OutboundMessage(models.Model):
     appointment = models.ForeignKey(
         Appointment, on_delete=models.PROTECT, related_name="messages", null=True, blank=True
     )
+    # A questionnaire invitation or reminder: the time point it asks about (a message
+    # whose time point was answered meanwhile is not sent).
+    time_point = models.ForeignKey(
+        "questionnaires.TimePoint",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()

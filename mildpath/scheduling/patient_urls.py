@@ -16,5 +16,10 @@ urlpatterns = [
     path("<int:patient_id>/", patient_record.record, name="detail"),
     path("<int:patient_id>/contact/", patient_record.contact_edit, name="contact"),
     path("<int:patient_id>/links/", patient_record.link_send, name="link_issue"),
+    path(
+        "<int:patient_id>/questionnaires/<int:time_point_id>/send/",
+        patient_record.questionnaire_send,
+        name="questionnaire_send",
+    ),
     *patient_pages,
 ]

@@ -1,8 +1,9 @@
 """Background work: the worker's rounds (``manage.py worker`` runs them).
 
-Each round sends the outbox messages that are due and lapses the waiting-list offers
-past their time. Everything a round needs is in the database, so a worker can die and
-its successor picks up exactly where it left off.
+Each round writes the questionnaire invitations and reminders that are due, sends the
+outbox messages that are due and lapses the waiting-list offers past their time.
+Everything a round needs is in the database, so a worker can die and its successor
+picks up exactly where it left off.
 
 A round that fails (the database locked or away) never stops the worker: it waits
 longer after each failure in a row (``backoff_seconds``) and tries again. After every
@@ -25,6 +26,7 @@ from django.db.models import F
 
 from mildpath.core import clock
 from mildpath.scheduling.models import WorkerHeartbeat
+from mildpath.scheduling.services.invitations import questionnaire_invitations_queue
 from mildpath.scheduling.services.outbox import outbox_work
 from mildpath.scheduling.services.waitlist import waitlist_offers_lapse_due
 
@@ -36,7 +38,9 @@ HEARTBEAT_KEPT = timedelta(days=1)
 
 def worker_round(*, now: datetime) -> dict[str, int]:
     """One round; how many messages went each way, and offers lapsed."""
-    outcomes = outbox_work(now=now)
+    # Invitations first: the messages they write go out in the same round.
+    outcomes = questionnaire_invitations_queue(now=now)
+    outcomes.update(outbox_work(now=now))
     lapsed = waitlist_offers_lapse_due(now=now)
     if lapsed:
         outcomes["offers lapsed"] = lapsed

@@ -2,7 +2,8 @@
 
 The front desk sees today's visits at its locations with one tap for arrived / did not
 come / completed, the call-backs waiting, the messages that failed and the patients
-who stopped texts; a clinician their own day; the practice manager the week in numbers
+who stopped texts; both the front desk and a clinician the questionnaires past due; a
+clinician their own day; the practice manager the week in numbers
 per location; the others the links their work starts from."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.queries import patient_match_count
 from mildpath.practice.models import Practitioner
+from mildpath.questionnaires.queries import Overdue, overdue
 from mildpath.scheduling import queries as scheduling
 from mildpath.scheduling.models import Appointment, ConsultationRequest
 from mildpath.scheduling.queries import LocationWeek
@@ -42,6 +44,7 @@ class Dashboard:
     week: list[LocationWeek] | None = None
     week_first: date | None = None
     week_last: date | None = None
+    overdue: Overdue | None = None
 
 
 def _today_bounds(actor: Actor) -> tuple[datetime, datetime, tzinfo]:
@@ -81,6 +84,10 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         board.failed_messages = scheduling.failed_message_count(actor)
         board.stopped_count, board.stopped = scheduling.visits_with_texts_stopped(actor, now=now)
         board.matches_to_check = patient_match_count(actor)
+    if role in (Role.FRONT_DESK, Role.CLINICIAN):
+        # Questionnaires past due: the front desk chases them, the clinician sees who
+        # will come without them.
+        board.overdue = overdue(actor, now=now)
     if role == Role.MANAGER:
         today = start.date()
         week_first = today - timedelta(days=today.weekday())

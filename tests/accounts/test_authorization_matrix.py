@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.tokens import make_token
 from mildpath.scheduling.models import ConsultationRequest
-from tests.helpers import NOW, admin_urls, routed_names
+from tests.helpers import NOW, TEST_ACTOR, admin_urls, routed_names
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,22 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "site:consultation_request": {"GET": EVERYONE, "POST": EVERYONE},
     # Redirects to the form unless this browser just sent a request: never shows data.
     "site:consultation_received": {"GET": NOBODY},
-    "patient_link": {"GET": EVERYONE},
+    # Every purpose has its own page, routed first; this catch-all answers 404.
+    "patient_link": {"GET": NOBODY},
+    # A genuine questionnaire or progress link is the key, whoever holds it.
+    "questionnaires:start": {"GET": EVERYONE},
+    # Posting nothing saves nothing: the screen asks again; "send" lists what is missing.
+    "questionnaires:screen": {"GET": EVERYONE, "POST": EVERYONE},
+    "questionnaires:send": {"GET": EVERYONE, "POST": EVERYONE},
+    "questionnaires:done": {"GET": EVERYONE},  # shows no data
+    "questionnaires:progress_link": {"GET": EVERYONE},
+    "questionnaires:progress": {"GET": {CL}},
+    # An empty paper form is refused with the form's errors.
+    "questionnaires:paper": {"GET": {FD, CL}, "POST": {FD, CL}},
+    "questionnaires:tablet": {"GET": {FD, CL}, "POST": NOBODY},
+    # Handing the tablet over signs its user out (the test signs back in).
+    "questionnaires:tablet_start": {"POST": {FD, CL}, "GET": NOBODY},
+    "patients:questionnaire_send": {"POST": CONTACT, "GET": NOBODY},
     # Works only with a genuine, unexpired link to an appointment; probed with a bad one.
     "appointment_link": {"GET": NOBODY},
     "offer_link": {"GET": NOBODY},
@@ -109,6 +124,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "api:openapi": {"GET": EVERYONE},
     "admin:*": {"GET": {AD}},
 }
+# Allowed requests to these end the session.
+SIGNS_OUT = {"accounts:sign_out", "questionnaires:tablet_start"}
 # The staff account pages that name no account.
 STAFF_ACCOUNT_PAGES = {"accounts:staff_list", "accounts:staff_create"}
 # Admin pages Django serves to anyone by design: the sign-in hand-off, sign-out and the
@@ -146,6 +163,7 @@ def world(frozen, demo_practice, make_staff):
 
     appointment = _demo_appointment(rosa)
     match = _demo_match(rosa)
+    baseline = _demo_baseline(rosa, appointment)
 
     def new_link() -> PatientLink:
         return PatientLink.objects.create(
@@ -158,6 +176,16 @@ def world(frozen, demo_practice, make_staff):
     def kwargs() -> dict[str, dict[str, object]]:
         """Fresh objects for each role, since an allowed request may change them."""
         landing = new_link()
+        questionnaire_token = make_token(
+            PatientLink.objects.create(
+                patient=rosa,
+                purpose="questionnaire",
+                target_id=baseline.pk,
+                created_at=NOW,
+                expires_at=NOW + timedelta(days=14),
+            ).pk,
+            "questionnaire",
+        )
         return {
             "site:location_detail": {"slug": "santa-monica"},
             "booking:slots": {"slug": "santa-monica"},
@@ -169,7 +197,23 @@ def world(frozen, demo_practice, make_staff):
             "offer_take": {"token": "not-a-real-token"},
             "booking:details": {"slug": "santa-monica"},
             "booking:review": {"slug": "santa-monica"},
-            "patient_link": {"purpose": "progress", "token": make_token(landing.pk, "progress")},
+            "patient_link": {"purpose": "unknown", "token": make_token(landing.pk, "progress")},
+            "questionnaires:start": {"token": questionnaire_token},
+            "questionnaires:screen": {
+                "token": questionnaire_token,
+                "instrument": "odi",
+                "number": 1,
+            },
+            "questionnaires:send": {"token": questionnaire_token},
+            "questionnaires:progress_link": {"token": make_token(landing.pk, "progress")},
+            "questionnaires:progress": {"patient_id": rosa.pk},
+            "questionnaires:paper": {
+                "patient_id": rosa.pk,
+                "time_point_id": baseline.pk,
+                "instrument": "odi",
+            },
+            "questionnaires:tablet_start": {"time_point_id": baseline.pk},
+            "patients:questionnaire_send": {"patient_id": rosa.pk, "time_point_id": baseline.pk},
             "patients:detail": {"patient_id": rosa.pk},
             "patients:link_issue": {"patient_id": rosa.pk},
             "patients:contact": {"patient_id": rosa.pk},
@@ -193,6 +237,20 @@ def world(frozen, demo_practice, make_staff):
         }
 
     return users, kwargs
+
+
+def _demo_baseline(rosa, appointment):
+    """Rosa's intake questionnaires, due before her consultation."""
+    from mildpath.questionnaires.services import follow_up_plan_start
+
+    return follow_up_plan_start(
+        actor=TEST_ACTOR,
+        patient=rosa,
+        location=appointment.location,
+        anchor_date=appointment.start.date(),
+        due_at=appointment.start,
+        now=NOW,
+    )
 
 
 def _demo_match(rosa):
@@ -291,7 +349,7 @@ def test_the_matrix_holds_for_every_role_url_and_method(client, sign_in, world):
                             f"{'allowed' if allowed else 'denied'}, expected "
                             f"{'allowed' if expected else 'denied'}"
                         )
-                    if name == "accounts:sign_out" and role != ANON:
+                    if name in SIGNS_OUT and allowed and role != ANON:
                         sign_in(users[role])  # signing out is allowed; sign back in
     assert unexpected == [], "\n".join(unexpected)
     assert checked > 200

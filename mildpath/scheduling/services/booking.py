@@ -24,6 +24,7 @@ from mildpath.scheduling.availability import (
 )
 from mildpath.scheduling.errors import PatientAlreadyBooked, SlotTaken
 from mildpath.scheduling.models import Appointment, AppointmentType, ConsultationRequest
+from mildpath.scheduling.services.invitations import intake_start
 from mildpath.scheduling.services.locks import person_lock, schedules_lock
 from mildpath.scheduling.services.messages import booking_messages_queue
 from mildpath.scheduling.services.quota import BOOKING, address_quota_take
@@ -134,7 +135,12 @@ def appointment_book(
             patient_id=booked_patient.pk,
             detail={"source": source},
         )
-        booking_messages_queue(actor=actor, appointment=appointment, now=now)
+        booking_messages_queue(
+            actor=actor,
+            appointment=appointment,
+            now=now,
+            questionnaire_url=intake_start(actor=actor, appointment=appointment, now=now),
+        )
         if call_back is not None:
             consultation_request_booked(
                 actor=actor, consultation=call_back, appointment_id=appointment.pk, now=now

@@ -14,7 +14,7 @@ shows what was not sent and why.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from email.utils import formataddr, parseaddr
 from typing import Any, Literal
 from uuid import uuid4
@@ -30,6 +30,7 @@ from mildpath.audit.actor import Actor
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.services import patient_link_issue
 from mildpath.practice.queries import practice_current
+from mildpath.questionnaires.models import TimePoint
 from mildpath.scheduling.models import Appointment, OutboundMessage, TextOptOut, WaitlistEntry
 
 Change = Literal["booked", "moved", "restored"]
@@ -113,14 +114,21 @@ def _render(template: str, appointment: Appointment, **extra: Any) -> str:
         return render_to_string(template, context).strip()
 
 
-def _subject(text: str, language: str) -> str:
+def render_for_patient(template: str, language: str, tz: tzinfo, context: dict[str, Any]) -> str:
+    """A message about no appointment (a questionnaire), in the patient's language and
+    their location's time zone."""
+    with translation.override(language), timezone.override(tz):
+        return render_to_string(template, {"practice": practice_name(), **context}).strip()
+
+
+def subject_in(text: str, language: str) -> str:
     with translation.override(language):
         return _(text)
 
 
-def _queue(
+def message_write(
     *,
-    appointment: Appointment,
+    appointment: Appointment | None,
     key: str,
     kind: str,
     channel: str,
@@ -130,25 +138,28 @@ def _queue(
     send_after: datetime,
     now: datetime,
     attach_ics: bool = False,
-) -> None:
+    time_point: TimePoint | None = None,
+) -> OutboundMessage:
     # A text to a number that replied STOP: one due now is written as not sent (the
     # confirmation page says so); a later one (a reminder) waits, as the outbox checks
     # again when it is due, and the patient may have replied START by then.
     stopped = (
         channel == OutboundMessage.Channel.SMS and send_after <= now and texts_stopped(phone=to)
     )
-    OutboundMessage.objects.get_or_create(
+    patient = appointment.patient if appointment is not None else time_point.patient  # type: ignore[union-attr]
+    message, _created = OutboundMessage.objects.get_or_create(
         key=key,
         defaults={
             "kind": kind,
             "channel": channel,
             "appointment": appointment,
+            "time_point": time_point,
             "to": to,
             "subject": subject,
             "body": body,
             "attach_ics": attach_ics,
-            "language": appointment.patient.preferred_language,
-            "for_start": appointment.start,
+            "language": patient.preferred_language,
+            "for_start": appointment.start if appointment is not None else None,
             "send_after": send_after,
             "created_at": now,
             **(
@@ -158,6 +169,7 @@ def _queue(
             ),
         },
     )
+    return message
 
 
 def _manage_url(*, actor: Actor, appointment: Appointment, now: datetime) -> str:
@@ -190,10 +202,12 @@ def booking_messages_queue(
     now: datetime,
     moved: bool = False,
     change: Change = "booked",
+    questionnaire_url: str = "",
 ) -> None:
     """The confirmation of a change now (``change``: booked, moved, booked again), by
     email with the calendar file and by text; reminders before the visit, on the
-    channels the patient chose.
+    channels the patient chose. ``questionnaire_url``: the intake questionnaires'
+    link, sent with the confirmation of a first consultation.
 
     Each message's key names the change it follows (the appointment, its time, and a
     token for this change), so a visit moved away and back, or cancelled and restored,
@@ -207,26 +221,27 @@ def booking_messages_queue(
     stamp = f"{appointment.start:%Y%m%dT%H%M}:{uuid4().hex[:12]}"
     prefix = {"booked": "confirm", "moved": "moved", "restored": "restored"}[change]
     if patient.email:
-        _queue(
+        message_write(
             appointment=appointment,
             key=f"{prefix}:{appointment.pk}:{stamp}",
             kind="confirmation",
             channel="email",
             to=patient.email,
-            subject=_subject(SUBJECTS[change], language),
+            subject=subject_in(SUBJECTS[change], language),
             body=_render(
                 "scheduling/email/confirmation.txt",
                 appointment,
                 manage_url=url,
                 change=change,
                 moved=change == "moved",
+                questionnaire_url=questionnaire_url,
             ),
             send_after=now,
             now=now,
             attach_ics=True,
         )
     if text:
-        _queue(
+        message_write(
             appointment=appointment,
             key=f"{prefix}:{appointment.pk}:{stamp}:sms",
             kind="confirmation",
@@ -238,6 +253,7 @@ def booking_messages_queue(
                 appointment,
                 manage_url=url,
                 change=change,
+                questionnaire_url=questionnaire_url,
             ),
             send_after=now,
             now=now,
@@ -250,7 +266,7 @@ def _reminders_queue(*, appointment: Appointment, url: str, stamp: str, now: dat
     # (channel, address, subject, body): rendered once, sent at each reminder offset.
     channels = []
     if appointment.remind_by_email and patient.email:
-        subject = _subject(SUBJECTS["reminder"], patient.preferred_language)
+        subject = subject_in(SUBJECTS["reminder"], patient.preferred_language)
         body = _render("scheduling/email/reminder.txt", appointment, manage_url=url)
         channels.append(("email", patient.email, subject, body))
     if appointment.remind_by_sms:
@@ -261,7 +277,7 @@ def _reminders_queue(*, appointment: Appointment, url: str, stamp: str, now: dat
         if due <= now:
             continue
         for channel, to, subject, body in channels:
-            _queue(
+            message_write(
                 appointment=appointment,
                 key=f"remind:{appointment.pk}:{stamp}:{hours}h:{channel}",
                 kind="reminder",
@@ -285,13 +301,13 @@ def cancellation_messages_queue(*, appointment: Appointment, now: datetime) -> N
     book_again = _book_again_url(language)
     stamp = f"{appointment.start:%Y%m%dT%H%M}:{uuid4().hex[:12]}"
     if patient.email:
-        _queue(
+        message_write(
             appointment=appointment,
             key=f"cancel:{appointment.pk}:{stamp}",
             kind="cancellation",
             channel="email",
             to=patient.email,
-            subject=_subject(SUBJECTS["cancelled"], language),
+            subject=subject_in(SUBJECTS["cancelled"], language),
             body=_render(
                 "scheduling/email/cancellation.txt", appointment, book_again_url=book_again
             ),
@@ -300,7 +316,7 @@ def cancellation_messages_queue(*, appointment: Appointment, now: datetime) -> N
             attach_ics=True,
         )
     if texts_wanted(appointment=appointment):
-        _queue(
+        message_write(
             appointment=appointment,
             key=f"cancel:{appointment.pk}:{stamp}:sms",
             kind="cancellation",
@@ -343,14 +359,14 @@ def offer_messages_queue(*, actor: Actor, entry: WaitlistEntry, now: datetime) -
     channels = []
     if patient.email:
         body = _render("scheduling/email/offer.txt", appointment, **context)
-        subject = _subject(SUBJECTS["offer"], patient.preferred_language)
+        subject = subject_in(SUBJECTS["offer"], patient.preferred_language)
         channels.append(("email", patient.email, subject, body))
     if texts_wanted(appointment=appointment):
         body = _render("scheduling/email/offer_sms.txt", appointment, **context)
         channels.append(("sms", patient.phone, "", body))
     offer_id = uuid4().hex[:12]  # the same time may be offered again after a withdrawal
     for channel, to, subject, body in channels:
-        _queue(
+        message_write(
             appointment=appointment,
             key=f"offer:{entry.pk}:{offered:%Y%m%dT%H%M}:{offer_id}:{channel}",
             kind="offer",

@@ -75,12 +75,16 @@ def outbox_claim(*, now: datetime, limit: int = 20) -> list[int]:
     return ids
 
 
-def _still_wanted(message: OutboundMessage) -> bool:
+def _still_wanted(message: OutboundMessage, now: datetime) -> bool:
     """Whether the appointment is still as the message says, when it is sent (however
     late: a retry, a worker that was down): a reminder or confirmation of a time since
     moved or cancelled, a cancellation since undone, or a link to a visit since
     cancelled would tell the patient something no longer true; the newer change wrote
     its own message."""
+    if message.time_point is not None:
+        # An invitation to a questionnaire answered (or replaced) meanwhile, or whose
+        # window has closed, would ask for something no longer wanted.
+        return message.time_point.state(now) in ("open", "overdue")
     appointment = message.appointment
     if appointment is None or message.kind == "offer":
         return True  # an offer's page says itself when it has lapsed or been withdrawn
@@ -152,13 +156,14 @@ def outbox_send(*, message_id: int, now: datetime) -> str:
             "appointment__appointment_type",
             "appointment__practitioner",
             "appointment__patient",
+            "time_point",
         )
         .filter(pk=message_id, status=OutboundMessage.Status.SENDING, claimed_at=now)
         .first()
     )
     if message is None:
         return "not claimed"
-    if not _still_wanted(message):
+    if not _still_wanted(message, now):
         _mark(message, status=OutboundMessage.Status.CANCELLED)
         return "no longer wanted"
     if message.channel == OutboundMessage.Channel.SMS and texts_stopped(phone=message.to):
@@ -195,7 +200,13 @@ def _record_failure(message: OutboundMessage, now: datetime) -> None:
         actor=WORKER,
         now=now,
         obj=message,
-        patient_id=message.appointment.patient_id if message.appointment else None,
+        patient_id=(
+            message.appointment.patient_id
+            if message.appointment
+            else message.time_point.patient_id
+            if message.time_point
+            else None
+        ),
         detail={"kind": message.kind, "channel": message.channel, "attempts": message.attempts},
     )
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import patient_link_open
+from mildpath.patients.views import link_opened, private
 from mildpath.practice.models import Location
 from mildpath.scheduling.errors import OfferGone, TooLateToChange
 from mildpath.scheduling.forms.links import CancelForm
@@ -40,31 +40,10 @@ def changeable(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == Appointment.Status.BOOKED and now <= cutoff
 
 
-def private(response: HttpResponse) -> HttpResponse:
-    # The token must not leak to other sites, but our own forms need the Origin header
-    # (with no-referrer the browser sends "Origin: null" and CSRF refuses the form).
-    response["Referrer-Policy"] = "same-origin"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def opened(request: HttpRequest, token: str, purpose: str) -> PatientLink | HttpResponse:
-    """Open a link the patient followed (throttled and audited), or the page saying why
-    it does not work."""
-    check = patient_link_open(
-        actor=Actor.of(request, label="patient link"), token=token, purpose=purpose, now=clock.now()
-    )
-    if check.state == "throttled":
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=429)
-    if check.link is None or check.state != "active":
-        return render(request, "patients/link_problem.html", {"state": check.state}, status=410)
-    return check.link
-
-
 def opened_appointment(
     request: HttpRequest, token: str
 ) -> tuple[PatientLink, Appointment] | HttpResponse:
-    link = opened(request, token, PURPOSE)  # a bad link posted counts as a guess too
+    link = link_opened(request, token, PURPOSE)  # a bad link posted counts as a guess too
     if isinstance(link, HttpResponse):
         return link
     appointment = appointment_for_link(link)
@@ -182,7 +161,7 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 def offer_page(request: HttpRequest, token: str) -> HttpResponse:
     """Where the link in an earlier-time offer lands: both times side by side, and what
     taking the new one does to the old."""
-    link = opened(request, token, OFFER)
+    link = link_opened(request, token, OFFER)
     if isinstance(link, HttpResponse):
         return link
     entry = waitlist_entry_for_link(link)
@@ -211,7 +190,7 @@ def offer_page(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def offer_take(request: HttpRequest, token: str) -> HttpResponse:
     now = clock.now()
-    link = opened(request, token, OFFER)
+    link = link_opened(request, token, OFFER)
     if isinstance(link, HttpResponse):
         return link
     entry = waitlist_entry_for_link(link)

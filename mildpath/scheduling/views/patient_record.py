@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from mildpath.accounts.access import staff_required
+from mildpath.accounts.access import may, staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
@@ -27,10 +27,12 @@ from mildpath.core.phone import format_phone
 from mildpath.patients import queries as patient_queries
 from mildpath.patients.forms import ContactForm, LinkSendForm
 from mildpath.patients.models import Patient
+from mildpath.questionnaires import queries as questionnaire_queries
 from mildpath.scheduling import record_queries
 from mildpath.scheduling.errors import NotAllowedNow
 from mildpath.scheduling.models import Appointment, OutboundMessage
 from mildpath.scheduling.queries import text_stopped_phones
+from mildpath.scheduling.services.invitations import questionnaire_messages_queue
 from mildpath.scheduling.services.patient_record import (
     NoAddress,
     TextsStopped,
@@ -123,6 +125,9 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
             "texts_stopped": stopped,
             "links": links,
             "link_form": _link_form(patient, bookable, stopped=stopped) if bookable else None,
+            "plan": questionnaire_queries.plan_of(patient),
+            "now": now,
+            "may_enter": may(actor.user, Capability.QUESTIONNAIRE_ENTRY),
         },
     )
 
@@ -198,4 +203,33 @@ def link_send(request: HttpRequest, patient_id: int) -> HttpResponse:
     else:
         text = _("Link sent to %(to)s by email.") % {"to": message.to}
     messages.success(request, text)
+    return redirect(back)
+
+
+@staff_required(Capability.PATIENT_LINKS)
+@require_POST
+def questionnaire_send(request: HttpRequest, patient_id: int, time_point_id: int) -> HttpResponse:
+    """Ask the patient again for a time point's answers (a new link, by the channels
+    they gave); staff never see the link."""
+    actor = Actor.of(request)
+    patient = patient_queries.patient_for_change(actor, patient_id)
+    now = clock.now()
+    point = questionnaire_queries.time_point_of(patient, time_point_id)
+    if point is None:
+        raise Http404
+    back = reverse("patients:detail", args=[patient.pk]) + "#plan-title"
+    if point.state(now) not in ("open", "overdue"):
+        messages.error(request, _("These questions are not open now: nothing was sent."))
+        return redirect(back)
+    sent = questionnaire_messages_queue(actor=actor, time_point=point, now=now, again=True)
+    if sent:
+        messages.success(request, _("Sent again: %(channels)s.") % {"channels": ", ".join(sent)})
+    else:
+        messages.error(
+            request,
+            _(
+                "Nothing could be sent: this phone replied STOP and there is no email "
+                "address. Please call."
+            ),
+        )
     return redirect(back)

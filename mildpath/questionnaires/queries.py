@@ -1,0 +1,173 @@
+"""Reads of the plan and the answers. Staff reads take the actor and go through the
+patient's scope (``patients.queries``); a patient's own reads go through their link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from mildpath.accounts.access import scoped_locations
+from mildpath.audit.actor import Actor
+from mildpath.audit.services import record
+from mildpath.patients.models import Patient, PatientLink
+from mildpath.patients.queries import patient_list, patients_in_scope
+from mildpath.questionnaires.models import Response, TimePoint
+
+OVERDUE_SHOWN = 50
+
+
+def time_point_for_link(link: PatientLink) -> TimePoint | None:
+    """The time point a questionnaire link is about, if it is the link's patient's."""
+    if link.target_id is None:
+        return None
+    return (
+        TimePoint.objects.select_related("patient", "location")
+        .filter(pk=link.target_id, patient_id=link.patient_id)
+        .first()
+    )
+
+
+def responses_of(time_point: TimePoint) -> dict[str, Response]:
+    return {response.instrument: response for response in time_point.responses.all()}
+
+
+def plan_of(patient: Patient) -> list[TimePoint]:
+    """A patient's current time points with their responses, for a record already read
+    (and audited) through ``patients.queries.patient_get``."""
+    return list(
+        TimePoint.objects.filter(patient=patient, superseded_at__isnull=True)
+        .select_related("location")
+        .prefetch_related("responses")
+        .order_by("target", "id")
+    )
+
+
+def time_point_of(patient: Patient, time_point_id: int) -> TimePoint | None:
+    """One current time point of a patient already read through their scope."""
+    return (
+        TimePoint.objects.select_related("patient", "location")
+        .filter(pk=time_point_id, patient=patient, superseded_at__isnull=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    points: list[TimePoint]
+    total: int
+
+
+def overdue(actor: Actor, *, now: datetime) -> Overdue:
+    """Time points past due, not answered, whose window is still open, at the actor's
+    locations: the front desk's and the clinicians' list to chase. The look is audited
+    with the patients it showed."""
+    points: QuerySet[TimePoint] = TimePoint.objects.filter(
+        completed_at__isnull=True,
+        superseded_at__isnull=True,
+        due_at__lte=now,
+        closes_at__gt=now,
+        patient__merged_into__isnull=True,
+    )
+    locations = scoped_locations(actor.user)
+    if locations is not None:
+        points = points.filter(location__in=locations)
+    total = points.count()
+    shown = list(
+        points.select_related("patient", "location").order_by("due_at", "id")[:OVERDUE_SHOWN]
+    )
+    if shown:
+        record(
+            action="questionnaire.overdue",
+            actor=actor,
+            now=now,
+            detail={"patients": sorted({point.patient_id for point in shown})},
+        )
+    return Overdue(shown, total)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One measure at one time point, as the registry and the charts read it."""
+
+    code: str  # the time point
+    target: object
+    value: float | int | None
+    capped: bool
+
+
+def progress_of(patient: Patient) -> dict[str, list[Reading]]:
+    """Every complete score of the patient, by measure, in time order (superseded time
+    points included: answers once given stay part of the story)."""
+    readings: dict[str, list[Reading]] = {}
+    complete = (
+        Response.objects.filter(patient=patient, status=Response.Status.COMPLETE)
+        .select_related("time_point")
+        .order_by("time_point__target", "time_point_id")
+    )
+    for response in complete:
+        scores = response.scores
+        for measure, key, cap in MEASURE_KEYS:
+            if (
+                key in scores
+                and isinstance(scores[key], int | float)
+                and not isinstance(scores[key], bool)
+            ):
+                readings.setdefault(measure, []).append(
+                    Reading(
+                        code=response.time_point.code,
+                        target=response.time_point.target,
+                        value=scores[key],
+                        capped=bool(scores.get(cap)) if cap else False,
+                    )
+                )
+    return readings
+
+
+# (measure, score key, the key flagging a value stopped at the test's limit)
+MEASURE_KEYS = (
+    ("odi", "odi", ""),
+    ("zcq_symptom", "zcq_symptom", ""),
+    ("zcq_function", "zcq_function", ""),
+    ("nrs_back", "nrs_back", ""),
+    ("nrs_leg", "nrs_leg", ""),
+    ("standing_minutes", "standing_minutes", "standing_capped"),
+    ("walking_feet", "walking_feet", "walking_capped"),
+)
+
+
+# "Today" for the waiting-room tablet: time points due within this much of now (the
+# baseline of a consultation this morning or this afternoon; a follow-up due today).
+TABLET_DAY = timedelta(hours=12)
+
+
+def _answerable(actor: Actor, *, now: datetime) -> QuerySet[TimePoint]:
+    return TimePoint.objects.filter(
+        patient__in=patients_in_scope(actor),
+        opens_at__lte=now,
+        closes_at__gt=now,
+        completed_at__isnull=True,
+        superseded_at__isnull=True,
+    ).select_related("patient", "location")
+
+
+def tablet_list(actor: Actor, *, now: datetime, search: str = "") -> list[TimePoint]:
+    """Time points a patient could answer on the clinic tablet now: those due around
+    today at the actor's locations, or, with a search, those of the patients it finds
+    (the search is audited as a patient list)."""
+    points = _answerable(actor, now=now)
+    if search:
+        found = [patient.pk for patient in patient_list(actor, search=search)]
+        points = points.filter(patient_id__in=found)
+    else:
+        points = points.filter(due_at__gte=now - TABLET_DAY, due_at__lte=now + TABLET_DAY)
+        locations = scoped_locations(actor.user)
+        if locations is not None:
+            points = points.filter(location__in=locations)
+    return list(points.order_by("due_at", "id")[:OVERDUE_SHOWN])
+
+
+def tablet_point(actor: Actor, time_point_id: int, *, now: datetime) -> TimePoint | None:
+    """One time point the actor may hand the tablet over for."""
+    return _answerable(actor, now=now).filter(pk=time_point_id).first()
