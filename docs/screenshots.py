@@ -78,6 +78,15 @@ def main() -> int:
             .stdout.strip()
             .splitlines()[-1]
         )
+        tokens = subprocess.run(
+            [*python, "shell", "-c", LINKS],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-2:]
+        TOKENS.update(zip(("questionnaire", "progress"), tokens, strict=True))
         gunicorn = Path(sys.executable).with_name("gunicorn")
         log = Path(tmp) / "server.log"
         server = subprocess.Popen(
@@ -159,6 +168,42 @@ def _review(page: Any) -> None:
         page.locator("form[method=post] button[type=submit]").click()
 
 
+# Run inside the demo server's database: links to the questionnaire of the patient whose
+# intake is due first, and to the progress of the patient with the most answers. Prints
+# the two tokens.
+LINKS = """
+from django.db.models import Count
+from mildpath.audit.actor import Actor
+from mildpath.core import clock
+from mildpath.patients.models import Patient
+from mildpath.patients.services import patient_link_issue
+from mildpath.questionnaires.models import Response, TimePoint
+now, actor = clock.now(), Actor.system("make screenshots")
+point = TimePoint.objects.filter(
+    code="baseline", completed_at__isnull=True, superseded_at__isnull=True,
+    opens_at__lte=now, closes_at__gt=now,
+).order_by("due_at").first()
+asked = patient_link_issue(
+    actor=actor, patient=point.patient, purpose="questionnaire", target_id=point.pk, now=now
+)
+most = (Response.objects.filter(status="complete").values("patient_id")
+        .annotate(n=Count("id")).order_by("-n", "patient_id")[0]["patient_id"])
+shown = patient_link_issue(
+    actor=actor, patient=Patient.objects.get(pk=most), purpose="progress", now=now
+)
+print(asked.token, shown.token)
+"""
+TOKENS: dict[str, str] = {}
+
+
+def _questionnaire(page: Any) -> None:
+    page.goto(f"/p/questionnaire/{TOKENS['questionnaire']}/odi/4/")
+
+
+def _progress(page: Any) -> None:
+    page.goto(f"/p/progress/{TOKENS['progress']}/")
+
+
 def _front_desk(page: Any) -> None:
     page.goto("/staff/")
 
@@ -167,13 +212,15 @@ def _calendar(page: Any) -> None:
     page.goto("/staff/calendar/")
 
 
-# (name, how to get there, as the signed-in front desk?)
-SHOTS: list[tuple[str, Callable[[Any], None], bool]] = [
-    ("home", _home, False),
-    ("time-step", _time_step, False),
-    ("review", _review, False),
-    ("front-desk-home", _front_desk, True),
-    ("calendar", _calendar, True),
+# (name, how to get there, as the signed-in front desk?, the whole page or one screen?)
+SHOTS: list[tuple[str, Callable[[Any], None], bool, bool]] = [
+    ("home", _home, False, True),
+    ("time-step", _time_step, False, True),
+    ("review", _review, False, True),
+    ("questionnaire", _questionnaire, False, True),
+    ("progress", _progress, False, False),
+    ("front-desk-home", _front_desk, True, True),
+    ("calendar", _calendar, True, True),
 ]
 
 
@@ -186,7 +233,7 @@ def _shoot(session_key: str) -> None:
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
         )
         for label, (width, height) in WIDTHS.items():
-            for name, visit, staff in SHOTS:
+            for name, visit, staff, whole in SHOTS:
                 # A fresh browser for each picture: a patient's visit starts afresh.
                 context = browser.new_context(
                     viewport={"width": width, "height": height}, base_url=base
@@ -196,7 +243,7 @@ def _shoot(session_key: str) -> None:
                 page = context.new_page()
                 page.set_default_timeout(15_000)
                 visit(page)
-                page.screenshot(path=str(OUT / f"{name}-{label}.png"), full_page=True)
+                page.screenshot(path=str(OUT / f"{name}-{label}.png"), full_page=whole)
                 context.close()
         browser.close()
 

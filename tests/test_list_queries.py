@@ -19,6 +19,7 @@ from mildpath.audit.models import AuditEvent
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
+from mildpath.questionnaires.models import TimePoint
 from mildpath.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -232,6 +233,27 @@ def _day_offs(rows: Rows, count: int) -> list[str]:
     return [change.note for change in made]
 
 
+def _baselines_overdue(rows: Rows, count: int) -> list[str]:
+    # Intake questions due by visits that began earlier today, not answered: the longest
+    # overdue first, 50 listed (the first batch's first is the oldest of all).
+    TimePoint.objects.bulk_create(
+        TimePoint(
+            patient=patient,
+            location=rows.location,
+            code="baseline",
+            anchor="baseline",
+            anchor_date=TODAY,
+            target=TODAY,
+            opens_at=NOW - timedelta(days=30),
+            closes_at=NOW + timedelta(hours=15),
+            due_at=NOW - timedelta(hours=2) + timedelta(seconds=int(patient.family_name[-3:])),
+            created_at=NOW - timedelta(days=30),
+        )
+        for patient in rows.patients(count)
+    )
+    return ["Row Patient000"]
+
+
 def _audit_caption(total: int) -> str:
     # Every entry counts, those the sign-in and the earlier reads wrote too.
     return f"{AuditEvent.objects.count()} entries"
@@ -276,6 +298,22 @@ PAGES = {
     "staff-home-week": Page(
         "/staff/", {"week": TODAY.isoformat()}, "manager", _home_week,
         lambda total: f"<td>{total}</td><td>0</td><td>0</td>", keep=False, locations=(),
+    ),
+    "staff-home-overdue": Page(
+        "/staff/", {}, "front_desk", _baselines_overdue,
+        lambda total: f"{total} patients have not answered questions that are due.", keep=False,
+    ),
+    "clinician-home-overdue": Page(
+        "/staff/", {}, "clinician", _baselines_overdue,
+        lambda total: f"{total} patients have not answered questions that are due.", keep=False,
+    ),
+    "tablet": Page(
+        "/staff/tablet/", {}, "front_desk", _baselines_overdue,
+        lambda total: "Questions due today", keep=False,
+    ),
+    "tablet-search": Page(
+        "/staff/tablet/", {"q": "row"}, "front_desk", _baselines_overdue,
+        lambda total: "Questions waiting for the patients found", keep=False,
     ),
     "block-time": Page(
         "/staff/calendar/block/", {"location": "pasadena"}, "manager", _day_offs,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.questionnaires.answers import Answer
@@ -58,6 +59,18 @@ class ScreenForm(forms.Form):
         self.items = items
         for item in items:
             self.fields[item.code] = _field(item, language)
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        # Two values for one question (a crafted post: a page sends one) would otherwise
+        # store the last one silently. An ambiguous answer is refused.
+        if isinstance(self.data, QueryDict):
+            for item in self.items:
+                if item.kind != "flag" and len(self.data.getlist(item.code)) > 1:
+                    field = self.fields[item.code]
+                    key = "required" if item.kind == "choice" else "invalid"
+                    self.add_error(item.code, field.error_messages[key])
+        return cleaned
 
     def answers(self) -> dict[str, Answer]:
         values: dict[str, Answer] = {}

@@ -200,7 +200,8 @@ def measure_progress(measure: Measure, readings: list[Reading]) -> MeasureProgre
         )
         chart_references.append(Reference(x=MONTHS[figure.time_point], value=value, label=label))
         references.append((time_point_name(figure.time_point), figure.citation, round(value, 1)))
-    seen = {row.time_point for row in rows}
+    # Ticks at every time point answered and every one a published figure sits at.
+    seen = {row.time_point for row in rows} | {f.time_point for f in figures_for(measure.key)}
     codes = [code for code in MONTHS if code in seen or code in ("baseline", "month_12")]
     points = [
         ChartPoint(

@@ -13,9 +13,22 @@ from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.queries import patient_list, patients_in_scope
-from mildpath.questionnaires.models import Response, TimePoint
+from mildpath.questionnaires import instruments
+from mildpath.questionnaires.models import InstrumentText, Response, TimePoint
 
 OVERDUE_SHOWN = 50
+
+
+def instrument_for(
+    code: str, *, version: str | None = None, language: str = "en"
+) -> instruments.Instrument:
+    """The instrument as a patient reads it: the shipped structure with the practice's
+    licensed wording in ``language`` when it has loaded one."""
+    instrument = instruments.latest(code) if version is None else instruments.get(code, version)
+    wording = InstrumentText.objects.filter(
+        instrument=code, version=instrument.version, language=language
+    ).first()
+    return instruments.with_text(instrument, wording.text) if wording is not None else instrument
 
 
 def time_point_for_link(link: PatientLink) -> TimePoint | None:
@@ -79,7 +92,7 @@ def overdue(actor: Actor, *, now: datetime) -> Overdue:
     )
     if shown:
         record(
-            action="questionnaire.overdue",
+            action="plan.overdue",
             actor=actor,
             now=now,
             detail={"patients": sorted({point.patient_id for point in shown})},

@@ -86,12 +86,16 @@ def follow_up_plan_start(
     its baseline time point, due by ``due_at``. A patient with a plan keeps it (a
     second consultation booked before the first answers are in is still the same
     baseline, due by the earlier visit); a plan whose baseline was missed and never
-    answered starts again. Call inside the transaction of the booking that starts it."""
+    answered starts again, unless it is counted from a procedure already. Call inside
+    the transaction of the booking that starts it."""
     current = TimePoint.objects.select_for_update().filter(
         patient=patient, superseded_at__isnull=True
     )
     baseline = next((point for point in current if point.code == "baseline"), None)
-    if baseline is not None and baseline.state(now) != "missed":
+    counted_from_procedure = any(point.anchor == TimePoint.Anchor.PROCEDURE for point in current)
+    if baseline is not None and (baseline.state(now) != "missed" or counted_from_procedure):
+        # A plan counted from a procedure is never restarted by a later consultation;
+        # its missed baseline stays missed.
         if (
             due_at is not None
             and baseline.completed_at is None
@@ -111,9 +115,10 @@ def follow_up_plan_start(
         include_baseline=True,
         due_at=due_at,
     )
-    if points[0].opens_at > now:
-        # The baseline can be answered from the day the visit is booked, however far
-        # ahead the visit is.
+    if points[0].opens_at != now:
+        # The baseline can be answered from the moment the visit is booked, however far
+        # ahead the visit is; and not before: a window opened weeks before the booking
+        # would put its reminder (halfway to the visit) in the past, sent at once.
         points[0].opens_at = now
         points[0].save(update_fields=["opens_at"])
     record(
@@ -159,25 +164,14 @@ def follow_up_plan_reanchor(
     return points
 
 
-def instrument_for(
-    code: str, *, version: str | None = None, language: str = "en"
-) -> instruments.Instrument:
-    """The instrument as a patient reads it: the shipped structure with the practice's
-    licensed wording in ``language`` when it has loaded one."""
-    instrument = instruments.latest(code) if version is None else instruments.get(code, version)
-    wording = InstrumentText.objects.filter(
-        instrument=code, version=instrument.version, language=language
-    ).first()
-    return instruments.with_text(instrument, wording.text) if wording is not None else instrument
-
-
 def _locked(time_point: TimePoint, *, now: datetime, late_ok: bool) -> TimePoint:
     """The time point, locked for a change of its answers, or why it takes none."""
     locked = TimePoint.objects.select_for_update().get(pk=time_point.pk)
     state = locked.state(now)
-    if state in ("complete", "replaced") or (state == "missed" and not late_ok):
-        raise QuestionnaireClosed(state)
-    if state == "upcoming" and not late_ok:
+    # A paper form may come in after the window closed (the patient filled it in time
+    # and posted it), never before the window opens: a 24-month answer given today is
+    # not a 24-month answer.
+    if state in ("complete", "replaced", "upcoming") or (state == "missed" and not late_ok):
         raise QuestionnaireClosed(state)
     return locked
 
@@ -218,7 +212,7 @@ def response_save(
     response.language = language
     response.save(update_fields=["answers", "updated_at", "language"])
     record(
-        action="questionnaire.save",
+        action="response.save",
         actor=actor,
         now=now,
         obj=response,
@@ -277,7 +271,7 @@ def time_point_submit(
         locked.completed_at = now
         locked.save(update_fields=["completed_at"])
         record(
-            action="questionnaire.complete",
+            action="response.complete",
             actor=actor,
             now=now,
             obj=locked,
@@ -330,7 +324,7 @@ def paper_response_enter(
         response.save()
         _complete(response, treated=treated, now=now)
         record(
-            action="questionnaire.paper",
+            action="response.paper",
             actor=actor,
             now=now,
             obj=response,
@@ -342,7 +336,7 @@ def paper_response_enter(
             locked.completed_at = now
             locked.save(update_fields=["completed_at"])
             record(
-                action="questionnaire.complete",
+                action="response.complete",
                 actor=actor,
                 now=now,
                 obj=locked,
@@ -382,3 +376,26 @@ def instrument_text_load(
         detail={"instrument": code, "version": version, "language": language},
     )
     return loaded
+
+
+def follow_up_plans_join(
+    *, actor: Actor, from_patient: Patient, into_patient: Patient, now: datetime
+) -> None:
+    """Two records found to be one person: the plan and answers of ``from_patient`` (a
+    record made by an online booking) join ``into_patient``. When the known record has
+    a plan of its own, that plan stays current and the joining one is kept as replaced,
+    its answers with it. Call inside the transaction that joins the records."""
+    moving = TimePoint.objects.select_for_update().filter(patient=from_patient)
+    if not moving.exists():
+        return
+    if TimePoint.objects.filter(patient=into_patient, superseded_at__isnull=True).exists():
+        moving.filter(superseded_at__isnull=True).update(superseded_at=now)
+    moving.update(patient=into_patient)
+    Response.objects.filter(patient=from_patient).update(patient=into_patient)
+    record(
+        action="plan.join",
+        actor=actor,
+        now=now,
+        patient_id=into_patient.pk,
+        detail={"from": from_patient.pk},
+    )

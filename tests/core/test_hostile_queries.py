@@ -25,6 +25,10 @@ STAFF = {
     "/staff/patients/": ["q"],
     "/staff/requests/": ["status"],
 }
+# The pages of the roles that enter questionnaires (the front desk and clinicians).
+QUESTIONNAIRE_ENTRY = {
+    "/staff/tablet/": ["q"],
+}
 
 
 def _calm(client, pages: dict[str, list[str]]) -> None:
@@ -45,3 +49,11 @@ def test_staff_pages_answer_hostile_query_strings_calmly(client, make_staff, sig
     demo_schedule_load()
     sign_in(make_staff(role, ("pasadena",)))
     _calm(client, STAFF)
+
+
+@pytest.mark.parametrize("role", ["front_desk", "clinician"])
+def test_questionnaire_entry_pages_answer_hostile_query_strings_calmly(
+    client, make_staff, sign_in, role
+):
+    sign_in(make_staff(role, ("pasadena",)))
+    _calm(client, QUESTIONNAIRE_ENTRY)

@@ -14,6 +14,7 @@ from mildpath.patients.services import (
     patient_link_issue,
 )
 from mildpath.patients.tokens import make_token
+from mildpath.questionnaires.services import follow_up_plan_start
 from tests.helpers import NOW, TEST_ACTOR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -29,8 +30,21 @@ def rosa(demo_practice):
 
 def _issue(client, patient, purpose):
     """A link as the software issues it (staff send links from the record: see
-    test_patient_record.py); its path, as the patient's message carries it."""
-    issued = patient_link_issue(actor=TEST_ACTOR, patient=patient, purpose=purpose, now=NOW)
+    test_patient_record.py); its path, as the patient's message carries it. A
+    questionnaire link is about the patient's intake questionnaires."""
+    target = None
+    if purpose == "questionnaire":
+        target = follow_up_plan_start(
+            actor=TEST_ACTOR,
+            patient=patient,
+            location=patient.locations.first(),
+            anchor_date=(NOW + timedelta(days=7)).date(),
+            due_at=NOW + timedelta(days=7),
+            now=NOW,
+        ).pk
+    issued = patient_link_issue(
+        actor=TEST_ACTOR, patient=patient, purpose=purpose, now=NOW, target_id=target
+    )
     return f"/p/{purpose}/{issued.token}/", issued.link
 
 
@@ -40,7 +54,7 @@ def test_a_patient_opens_their_link_without_a_password(client, rosa, audit_log):
     with audit_log.exactly_one(action="link.open", patient_id=rosa.pk, actor=None):
         page = client.get(path)
     assert page.status_code == 200
-    assert "Hello, Rosa." in page.text
+    assert "Your progress" in page.text and "Rosa" in page.text
     assert "Delgado" not in page.text  # the page shows no more than it must
     assert page["Cache-Control"] == "no-store"
     assert page["Referrer-Policy"] == "same-origin"
@@ -79,9 +93,10 @@ def test_a_single_use_link_works_until_it_is_used(client, rosa):
     patient_link_consume(
         actor=Actor.of(request), link=link, now=link.created_at + timedelta(hours=1)
     )
-    page = client.get(path)
-    assert page.status_code == 410
-    assert "already been used" in page.text
+    # Used up by sending the answers: the link shows the thank-you page, nothing more.
+    page = client.get(path, follow=True)
+    assert page.redirect_chain[-1][0] == "/p/questionnaire/done/"
+    assert "Thank you" in page.text and "Rosa" not in page.text
 
 
 def test_a_link_only_opens_its_own_purpose_and_a_forged_one_nothing(client, rosa, make_staff):

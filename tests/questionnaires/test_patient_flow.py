@@ -46,7 +46,7 @@ def booked(demo_practice):
 
 
 def _link(booked) -> str:
-    body = mail.outbox[0].body
+    body = str(mail.outbox[0].body)
     found = re.search(r"http://[^\s]+/p/questionnaire/[^\s]+/", body)
     assert found, body
     return urlsplit(found.group(0)).path

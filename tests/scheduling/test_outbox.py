@@ -133,19 +133,21 @@ def book(
     booked_days_ago: int = 0,
     within_hours: int = 24 * 30,
     die: bool = False,
+    kind: str = "consultation",
 ) -> None:
     """Book ``count`` consultations at Pasadena for new patients, on the real clock (or
     as if ``booked_days_ago``), at times starting more than an hour and at most
     ``within_hours`` from now: a confirmation by email if ``email``, by text (and
     reminders by text) if ``sms``. With ``die`` the process is SIGKILLed as soon as the
-    last booking has committed: nothing after the commit ever runs."""
-    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    last booking has committed: nothing after the commit ever runs. ``kind``: a
+    follow-up visit writes no intake questionnaire (and so no reminder for it)."""
+    visit = AppointmentType.objects.get(location__slug="pasadena", kind=kind)
     real_now = clock.now()
     booked_at = real_now - timedelta(days=booked_days_ago)
-    today = real_now.astimezone(kind.location.tz).date()
+    today = real_now.astimezone(visit.location.tz).date()
     taken: list[FreeTime] = []
     for slot in available_slots(
-        appointment_type=kind,
+        appointment_type=visit,
         first_day=today,
         last_day=today + timedelta(days=31),
         now=booked_at,
@@ -162,7 +164,7 @@ def book(
         n = len(taken)
         appointment_book(
             actor=TEST_ACTOR,
-            appointment_type=kind,
+            appointment_type=visit,
             start=slot.start,
             now=booked_at,
             patient=PatientDetails(
@@ -326,11 +328,11 @@ def test_a_worker_killed_between_claim_and_send_leaves_each_message_to_be_sent_o
 ):
     server = _server(tmp_path)
     sms_dir = tmp_path / "sms"
-    # Texts only (no email address), booked a week ago for visits in the next three days:
-    # each one's text confirmation and 72-hour reminder are due now.
+    # Texts only (no email address), booked a week ago for follow-up visits in the next
+    # three days: each one's text confirmation and 72-hour reminder are due now.
     booking = _book(
         server,
-        "book(4, email=False, sms=True, booked_days_ago=7, within_hours=71)",
+        "book(4, email=False, sms=True, booked_days_ago=7, within_hours=71, kind='follow_up')",
         MILDPATH_REMINDER_HOURS="72",
     )
     assert booking.returncode == 0, booking.stderr[-2000:]

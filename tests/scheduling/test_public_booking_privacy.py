@@ -245,3 +245,22 @@ def test_the_match_page_shows_the_known_patients_visits_only_at_the_desks_locati
     page = client.get("/staff/calendar/matches/")
     visits = [visit for _, _, known in page.context["rows"] for visit in known]
     assert visits == []  # Rosa's Santa Monica visit is not Pasadena's to see
+
+
+def test_joining_brings_the_online_bookings_questionnaires_to_the_known_record(
+    client, rosa, make_staff, sign_in
+):
+    """The intake set sent with the online booking, answered or not, belongs to the
+    person: joined, it is on their record, not left behind on the merged one."""
+    from mildpath.questionnaires.models import TimePoint
+
+    _book(client, "pasadena", _free("pasadena").start, ROSA)
+    match = PatientMatch.objects.get()
+    baseline = TimePoint.objects.get(patient=match.new_patient_id, code="baseline")
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    client.post(f"/staff/calendar/matches/{match.pk}/", {"decision": "same"})
+    baseline.refresh_from_db()
+    assert baseline.patient_id == rosa.pk and baseline.superseded_at is None
+    assert not TimePoint.objects.filter(patient=match.new_patient_id).exists()
+    record = client.get(f"/staff/patients/{rosa.pk}/")
+    assert "Follow-up plan" in record.text

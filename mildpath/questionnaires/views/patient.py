@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import patient_link_open
+from mildpath.patients.services import patient_link_check, patient_link_open
 from mildpath.patients.views import private
 from mildpath.questionnaires import answers as rules
 from mildpath.questionnaires import progress as charts
@@ -64,7 +64,7 @@ def _parts(time_point: TimePoint, language: str) -> list[Part]:
     parts = []
     for number, code in enumerate(rules.instruments_for(time_point.code), start=1):
         response = responses.get(code)
-        instrument = services.instrument_for(
+        instrument = queries.instrument_for(
             code, version=response.version if response else None, language=language
         )
         stored = response.answers if response else {}
@@ -83,6 +83,10 @@ def _parts(time_point: TimePoint, language: str) -> list[Part]:
 
 
 def _opened(request: HttpRequest, token: str) -> tuple[PatientLink, TimePoint] | HttpResponse:
+    if patient_link_check(token=token, purpose=PURPOSE, now=clock.now()).state == "used":
+        # A genuine link whose answers are sent (the back button, the message opened
+        # again): the thank-you page, not counted as a guess toward the throttle.
+        return redirect("questionnaires:done")
     check = patient_link_open(
         actor=Actor.of(request, label="patient link"), token=token, purpose=PURPOSE, now=clock.now()
     )

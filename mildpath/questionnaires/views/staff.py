@@ -62,7 +62,7 @@ def paper_entry(
     if time_point is None or instrument not in rules.instruments_for(time_point.code):
         raise Http404
     language = translation.get_language() or "en"
-    shipped = services.instrument_for(instrument, language=language)
+    shipped = queries.instrument_for(instrument, language=language)
     items = rules.items_asked(shipped, treated=rules.after_treatment(time_point.code))
     form = ScreenForm(request.POST or None, items=items, language=language)
     problem = ""

@@ -93,10 +93,19 @@ def questionnaire_messages_queue(
     language, tz = patient.preferred_language, time_point.location.tz
     channels = []
     if patient.email:
-        body = render_for_patient("scheduling/email/questionnaire.txt", language, tz, context)
-        channels.append(("email", patient.email, subject_in(SUBJECTS[kind], language), body))
+        body = render_for_patient(
+            template="scheduling/email/questionnaire.txt", language=language, tz=tz, context=context
+        )
+        channels.append(
+            ("email", patient.email, subject_in(text=SUBJECTS[kind], language=language), body)
+        )
     if _texts_wanted(patient):
-        body = render_for_patient("scheduling/email/questionnaire_sms.txt", language, tz, context)
+        body = render_for_patient(
+            template="scheduling/email/questionnaire_sms.txt",
+            language=language,
+            tz=tz,
+            context=context,
+        )
         channels.append(("sms", patient.phone, "", body))
     # The worker's messages are keyed by the time point alone, so a round run twice
     # writes them once; the front desk's "send again" is a new message each time.
@@ -136,8 +145,8 @@ def intake_start(*, actor: Actor, appointment: Appointment, now: datetime) -> st
         due_at=appointment.start,
         now=now,
     )
-    if baseline.completed_at is not None:
-        return ""
+    if baseline.state(now) not in ("open", "overdue"):
+        return ""  # answered already, or missed before a procedure was counted
     if baseline.invited_at is None:
         time_point_invited(time_point=baseline, now=now)
     return questionnaire_url_issue(actor=actor, time_point=baseline, now=now)
@@ -157,7 +166,8 @@ def _claim(points: Q, *, limit: int) -> list[TimePoint]:
 
 
 def _reminder_due(point: TimePoint) -> datetime:
-    """Halfway through the window, or three days before the visit it is due by."""
+    """Halfway through the window; for the intake set, halfway between the booking (when
+    its window opened) and the visit it is due by."""
     middle = point.opens_at + (point.closes_at - point.opens_at) / 2
     if point.code == "baseline" and point.due_at is not None:
         return min(middle, point.due_at - (point.due_at - point.opens_at) / 2)
@@ -174,11 +184,17 @@ def questionnaire_invitations_queue(*, now: datetime, limit: int = 50) -> dict[s
             questionnaire_messages_queue(actor=PLANNER, time_point=point, now=now)
             done["invited"] += 1
     with transaction.atomic():
-        waiting = Q(opens_at__lte=now, closes_at__gt=now, invited_at__isnull=False)
-        for point in _claim(waiting & Q(reminded_at__isnull=True), limit=limit * 4):
-            if now >= _reminder_due(point) and done["reminded"] < limit:
-                questionnaire_messages_queue(
-                    actor=PLANNER, time_point=point, now=now, reminder=True
-                )
-                done["reminded"] += 1
+        waiting = Q(
+            opens_at__lte=now, closes_at__gt=now, invited_at__isnull=False, reminded_at__isnull=True
+        )
+        # Which reminders are due is read first, over every waiting time point: claiming
+        # the first few by opening time would let long windows whose reminder is weeks
+        # off crowd out a short one's that is due now.
+        candidates = TimePoint.objects.filter(
+            waiting, completed_at__isnull=True, superseded_at__isnull=True
+        ).only("pk", "code", "opens_at", "closes_at", "due_at")
+        due = [point.pk for point in candidates if now >= _reminder_due(point)][:limit]
+        for point in _claim(waiting & Q(pk__in=due), limit=limit):
+            questionnaire_messages_queue(actor=PLANNER, time_point=point, now=now, reminder=True)
+            done["reminded"] += 1
     return {name: count for name, count in done.items() if count}

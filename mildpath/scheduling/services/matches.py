@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from mildpath.audit.actor import Actor
 from mildpath.patients.models import PatientMatch
 from mildpath.patients.services import MatchDecided, patient_match_decide
+from mildpath.questionnaires.services import follow_up_plans_join
 from mildpath.scheduling.models import Appointment
 from mildpath.scheduling.services.locks import person_lock
 
@@ -21,9 +22,9 @@ class VisitsClash(Exception):
 
 
 def patient_match_confirm(*, actor: Actor, match: PatientMatch, now: datetime) -> PatientMatch:
-    """Same person: the new record's visits move to the known record, then its links and
-    locations (``patient_match_decide``). Raises VisitsClash, changing nothing, if that
-    would give the person two visits at once."""
+    """Same person: the new record's visits and questionnaires move to the known
+    record, then its links and locations (``patient_match_decide``). Raises
+    VisitsClash, changing nothing, if that would give the person two visits at once."""
     with transaction.atomic():
         locked = PatientMatch.objects.select_for_update().get(pk=match.pk)
         if locked.status != PatientMatch.Status.PENDING:
@@ -37,6 +38,12 @@ def patient_match_confirm(*, actor: Actor, match: PatientMatch, now: datetime) -
                 moving.update(patient=locked.existing_patient_id)
         except IntegrityError as exc:  # the database's one-visit-at-a-time guard
             raise VisitsClash from exc
+        follow_up_plans_join(
+            actor=actor,
+            from_patient=locked.new_patient,
+            into_patient=locked.existing_patient,
+            now=now,
+        )
         return patient_match_decide(
             actor=actor, match=locked, same_person=True, now=now, moved_visits=moved
         )

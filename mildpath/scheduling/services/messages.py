@@ -114,14 +114,14 @@ def _render(template: str, appointment: Appointment, **extra: Any) -> str:
         return render_to_string(template, context).strip()
 
 
-def render_for_patient(template: str, language: str, tz: tzinfo, context: dict[str, Any]) -> str:
+def render_for_patient(*, template: str, language: str, tz: tzinfo, context: dict[str, Any]) -> str:
     """A message about no appointment (a questionnaire), in the patient's language and
     their location's time zone."""
     with translation.override(language), timezone.override(tz):
         return render_to_string(template, {"practice": practice_name(), **context}).strip()
 
 
-def subject_in(text: str, language: str) -> str:
+def subject_in(*, text: str, language: str) -> str:
     with translation.override(language):
         return _(text)
 
@@ -227,7 +227,7 @@ def booking_messages_queue(
             kind="confirmation",
             channel="email",
             to=patient.email,
-            subject=subject_in(SUBJECTS[change], language),
+            subject=subject_in(text=SUBJECTS[change], language=language),
             body=_render(
                 "scheduling/email/confirmation.txt",
                 appointment,
@@ -266,7 +266,7 @@ def _reminders_queue(*, appointment: Appointment, url: str, stamp: str, now: dat
     # (channel, address, subject, body): rendered once, sent at each reminder offset.
     channels = []
     if appointment.remind_by_email and patient.email:
-        subject = subject_in(SUBJECTS["reminder"], patient.preferred_language)
+        subject = subject_in(text=SUBJECTS["reminder"], language=patient.preferred_language)
         body = _render("scheduling/email/reminder.txt", appointment, manage_url=url)
         channels.append(("email", patient.email, subject, body))
     if appointment.remind_by_sms:
@@ -307,7 +307,7 @@ def cancellation_messages_queue(*, appointment: Appointment, now: datetime) -> N
             kind="cancellation",
             channel="email",
             to=patient.email,
-            subject=subject_in(SUBJECTS["cancelled"], language),
+            subject=subject_in(text=SUBJECTS["cancelled"], language=language),
             body=_render(
                 "scheduling/email/cancellation.txt", appointment, book_again_url=book_again
             ),
@@ -359,7 +359,7 @@ def offer_messages_queue(*, actor: Actor, entry: WaitlistEntry, now: datetime) -
     channels = []
     if patient.email:
         body = _render("scheduling/email/offer.txt", appointment, **context)
-        subject = subject_in(SUBJECTS["offer"], patient.preferred_language)
+        subject = subject_in(text=SUBJECTS["offer"], language=patient.preferred_language)
         channels.append(("email", patient.email, subject, body))
     if texts_wanted(appointment=appointment):
         body = _render("scheduling/email/offer_sms.txt", appointment, **context)

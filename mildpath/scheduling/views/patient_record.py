@@ -223,7 +223,8 @@ def questionnaire_send(request: HttpRequest, patient_id: int, time_point_id: int
         return redirect(back)
     sent = questionnaire_messages_queue(actor=actor, time_point=point, now=now, again=True)
     if sent:
-        messages.success(request, _("Sent again: %(channels)s.") % {"channels": ", ".join(sent)})
+        channels = ", ".join(str(OutboundMessage.Channel(channel).label) for channel in sent)
+        messages.success(request, _("Sent again: %(channels)s.") % {"channels": channels})
     else:
         messages.error(
             request,

@@ -10,6 +10,7 @@ from mildpath.demo.loader import (
     demo_schedule_load,
     demo_staff_ensure,
 )
+from mildpath.demo.questionnaires import demo_questionnaires_load
 from mildpath.demo.visits import demo_visits_load
 
 
@@ -20,7 +21,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--visits",
             action="store_true",
-            help="Also book a few demo visits a day for the next working days (make run).",
+            help=(
+                "Also book a few demo visits a day for the next working days, and give "
+                "demo patients answered and overdue questionnaires (make run)."
+            ),
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -39,3 +43,9 @@ class Command(BaseCommand):
         if options["visits"]:
             booked = demo_visits_load(now=clock.now())
             self.stdout.write(f"Demo visits booked: {booked} (fictional patients).")
+            loaded = demo_questionnaires_load(now=clock.now())
+            self.stdout.write(
+                f"Demo questionnaires entered: {loaded.questionnaires} "
+                f"({loaded.patients} patients' follow-ups); "
+                f"intakes made overdue: {loaded.intakes_overdue}."
+            )
