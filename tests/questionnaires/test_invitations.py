@@ -416,7 +416,7 @@ def test_the_front_desk_can_send_an_open_time_point_again_as_a_new_message_each_
     assert first.status_code == 302
     assert first["Location"] == f"/staff/patients/{week_1.patient_id}/#plan-title"
     second = _send_again(desk, week_1, follow=True)
-    assert "Sent again: email, sms." in second.content.decode()
+    assert "Sent again: Email, Text message." in second.content.decode()
 
     again = OutboundMessage.objects.filter(time_point=week_1, kind="questionnaire_remind")
     assert again.count() == 4
