@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "mildpath.accounts",
     "mildpath.patients",
     "mildpath.questionnaires",
+    "mildpath.care",
     "mildpath.site",
     "mildpath.scheduling",
     "mildpath.demo",
@@ -172,6 +173,12 @@ MILDPATH_REMINDER_HOURS = [
 # consultation until there is one): "code:offset(d|m):days open before:days open after,..."
 # (questionnaires/plan.py). Empty: baseline, 1 and 6 weeks, 3, 6, 12 and 24 months.
 MILDPATH_FOLLOW_UP_SCHEDULE = os.environ.get("MILDPATH_FOLLOW_UP_SCHEDULE", "")
+# Documents on patients' charts: outside the web root, served only through an audited
+# view; the largest upload accepted, in bytes.
+MILDPATH_DOCUMENTS_DIR = Path(os.environ.get("MILDPATH_DOCUMENTS_DIR", VAR_DIR / "documents"))
+MILDPATH_DOCUMENT_MAX_BYTES = int(
+    os.environ.get("MILDPATH_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
 MILDPATH_CANCEL_CUTOFF_HOURS = int(os.environ.get("MILDPATH_CANCEL_CUTOFF_HOURS", "24"))
 MILDPATH_BASE_URL = os.environ.get("MILDPATH_BASE_URL", "http://127.0.0.1:8000")
 # Texts: a file per message under var/sms, through Twilio when its account is set.

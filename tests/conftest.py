@@ -125,7 +125,8 @@ def browser() -> Iterator[object]:
 
 
 def _clear_audit_trail() -> None:
-    """Empty the append-only table so a transactional test's flush can run.
+    """Empty the append-only tables (the audit trail, signed procedure records) so a
+    transactional test's flush can run.
 
     Test-only: the triggers are lifted inside one transaction and put back at once.
     """
@@ -133,18 +134,32 @@ def _clear_audit_trail() -> None:
 
     from django.db import connection, transaction
 
-    triggers = importlib.import_module("mildpath.audit.migrations.0002_append_only_triggers")
+    guarded = [
+        (
+            "audit_auditevent",
+            importlib.import_module("mildpath.audit.migrations.0002_append_only_triggers"),
+        ),
+        (
+            "care_procedurerecord",
+            importlib.import_module(
+                "mildpath.care.migrations.0002_signed_procedures_refuse_change"
+            ),
+        ),
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-            cursor.execute("DELETE FROM audit_auditevent")
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-        else:
-            for statement in triggers.SQLITE_DOWN:
-                cursor.execute(statement)
-            cursor.execute("DELETE FROM audit_auditevent")
-            for statement in triggers.SQLITE_UP:
-                cursor.execute(statement)
+        for table, triggers in guarded:
+            if connection.vendor == "postgresql":
+                # Deferred foreign-key checks left pending would refuse the ALTER TABLE.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            else:
+                for statement in triggers.SQLITE_DOWN:
+                    cursor.execute(statement)
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+                for statement in triggers.SQLITE_UP:
+                    cursor.execute(statement)
 
 
 @pytest.fixture

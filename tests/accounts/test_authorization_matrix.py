@@ -56,6 +56,25 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     # Handing the tablet over signs its user out (the test signs back in).
     "questionnaires:tablet_start": {"POST": {FD, CL}, "GET": NOBODY},
     "patients:questionnaire_send": {"POST": CONTACT, "GET": NOBODY},
+    # The clinical chart: clinicians only; front desk, manager and researcher see no
+    # clinical detail. Forms posted empty are refused with their errors, storing nothing.
+    "care:chart": {"GET": {CL}, "POST": NOBODY},
+    "care:consent": {"GET": {CL}, "POST": {CL}},
+    "care:document_upload": {"POST": {CL}, "GET": NOBODY},
+    "care:document": {"GET": {CL}, "POST": NOBODY},
+    "care:imaging_new": {"GET": {CL}, "POST": {CL}},
+    "care:evaluation_new": {"GET": {CL}, "POST": {CL}},
+    "care:evaluation": {"GET": {CL}, "POST": NOBODY},
+    "care:plan_new": {"GET": {CL}, "POST": {CL}},
+    "care:plan": {"GET": {CL}, "POST": NOBODY},
+    "care:plan_summary": {"GET": {CL}},
+    "care:plan_pdf": {"GET": {CL}},
+    "care:procedure_new": {"GET": {CL}, "POST": {CL}},
+    "care:procedure": {"GET": {CL}, "POST": NOBODY},
+    "care:procedure_edit": {"GET": {CL}, "POST": {CL}},
+    "care:procedure_sign": {"POST": {CL}, "GET": NOBODY},
+    "care:procedure_amend": {"GET": {CL}, "POST": {CL}},
+    "care:complication_new": {"GET": {CL}, "POST": {CL}},
     # Works only with a genuine, unexpired link to an appointment; probed with a bad one.
     "appointment_link": {"GET": NOBODY},
     "offer_link": {"GET": NOBODY},
@@ -143,13 +162,14 @@ def test_every_routed_url_is_in_the_matrix():
 
 
 @pytest.fixture
-def world(frozen, demo_practice, make_staff):
+def world(frozen, demo_practice, make_staff, settings, tmp_path):
     """One staff member per role (Santa Monica for the scoped roles) and one of everything,
     at the suite's reference moment."""
     from mildpath.demo.loader import demo_schedule_load, demo_staff_ensure
 
     demo_staff_ensure()
     demo_schedule_load()
+    settings.MILDPATH_DOCUMENTS_DIR = tmp_path / "documents"
     users = {role: make_staff(role, ("santa-monica",)) for role in [FD, CL, MG, RS, AD]}
     newcomer = make_staff(FD, ("santa-monica",), username="newcomer")  # never signs in here
     rosa = Patient.objects.get(family_name="Delgado")  # Santa Monica
@@ -214,6 +234,7 @@ def world(frozen, demo_practice, make_staff):
             },
             "questionnaires:tablet_start": {"time_point_id": baseline.pk},
             "patients:questionnaire_send": {"patient_id": rosa.pk, "time_point_id": baseline.pk},
+            **_care_kwargs(rosa),
             "patients:detail": {"patient_id": rosa.pk},
             "patients:link_issue": {"patient_id": rosa.pk},
             "patients:contact": {"patient_id": rosa.pk},
@@ -237,6 +258,90 @@ def world(frozen, demo_practice, make_staff):
         }
 
     return users, kwargs
+
+
+def _care_kwargs(rosa) -> dict[str, dict[str, object]]:
+    """A fresh clinical record for Rosa: an evaluation, a plan, a document, a draft
+    procedure record and a signed one (to amend), for each role's probes."""
+    from mildpath.care import criteria, services
+    from mildpath.practice.models import Location, Practitioner
+
+    evaluation = services.evaluation_record(
+        actor=TEST_ACTOR,
+        patient=rosa,
+        criteria=criteria.current(),
+        judged=[],
+        decision="more_info",
+        reasons="Imaging to come.",
+        now=NOW,
+    )
+    plan = services.plan_record(
+        actor=TEST_ACTOR,
+        patient=rosa,
+        evaluation=evaluation,
+        options=["conservative"],
+        mild_levels=[],
+        mild_side="",
+        other="",
+        discussion="Physical therapy first.",
+        summary_en="Physical therapy first.",
+        summary_es="Primero fisioterapia.",
+        now=NOW,
+    )
+    document = services.document_store(
+        actor=TEST_ACTOR,
+        patient=rosa,
+        kind="referral",
+        title="Referral",
+        upload=services.Upload(content=b"%PDF-1.4 test", content_type="application/pdf"),
+        now=NOW,
+    )
+
+    def procedure(*, signed: bool):
+        record = services.procedure_draft_save(
+            actor=TEST_ACTOR,
+            patient=rosa,
+            fields={
+                "performed_on": NOW.date(),
+                "location": Location.objects.get(slug="santa-monica"),
+                "operator": Practitioner.objects.get(slug="elena-marquez"),
+                "anaesthesia": "local",
+                "levels": ["L4-L5"],
+                "side": "both",
+                "diagnosis": "M48.062",
+            },
+            now=NOW,
+        )
+        if signed:
+            record = services.procedure_sign(actor=TEST_ACTOR, procedure=record, now=NOW)
+        return record
+
+    draft, signed = procedure(signed=False), procedure(signed=True)
+    patient = {"patient_id": rosa.pk}
+    return {
+        **{
+            name: patient
+            for name in [
+                "care:chart",
+                "care:consent",
+                "care:document_upload",
+                "care:imaging_new",
+                "care:evaluation_new",
+                "care:plan_new",
+                "care:procedure_new",
+            ]
+        },
+        "care:document": {**patient, "document_id": document.pk},
+        "care:evaluation": {**patient, "evaluation_id": evaluation.pk},
+        "care:plan": {**patient, "plan_id": plan.pk},
+        "care:plan_summary": {**patient, "plan_id": plan.pk, "language": "es"},
+        "care:plan_pdf": {**patient, "plan_id": plan.pk, "language": "en"},
+        "care:procedure": {**patient, "procedure_id": draft.pk},
+        "care:procedure_edit": {**patient, "procedure_id": draft.pk},
+        "care:procedure_sign": {**patient, "procedure_id": draft.pk},
+        "care:procedure_amend": {**patient, "procedure_id": signed.pk},
+        "care:complication_new": {**patient, "procedure_id": signed.pk},
+    }
 
 
 def _demo_baseline(rosa, appointment):

@@ -1,0 +1,414 @@
+"""Every write of the clinical record: atomic, audited, taking the actor and the time.
+
+A procedure record is written as a draft, signed (then the database refuses any change
+to it), and amended only as a new version with its reason. Signing the first version
+counts the patient's follow-up plan from the procedure date
+(``questionnaires.services.follow_up_plan_reanchor``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from mildpath.audit.actor import Actor
+from mildpath.audit.services import record
+from mildpath.care import criteria as criteria_data
+from mildpath.care.errors import AlreadyAmended, NotSigned, RecordSigned
+from mildpath.care.models import (
+    CareConsent,
+    Complication,
+    Document,
+    Evaluation,
+    ImagingStudy,
+    LevelFinding,
+    ProcedureRecord,
+    TreatmentPlan,
+)
+from mildpath.patients.models import Patient
+from mildpath.questionnaires.models import TimePoint
+from mildpath.questionnaires.services import follow_up_plan_reanchor
+
+
+@transaction.atomic
+def consent_update(
+    *,
+    actor: Actor,
+    patient: Patient,
+    registry: bool,
+    medicare: bool,
+    study_nct: str,
+    study_enrolled_on: date | None,
+    now: datetime,
+) -> CareConsent:
+    consent, _created = CareConsent.objects.select_for_update().get_or_create(
+        patient=patient, defaults={"updated_at": now}
+    )
+    if registry and not consent.registry:
+        consent.registry_at = now
+    if not registry:
+        consent.registry_at = None
+    consent.registry = registry
+    consent.medicare = medicare
+    consent.study_nct = study_nct
+    consent.study_enrolled_on = study_enrolled_on
+    consent.updated_at = now
+    consent.updated_by = actor.user
+    consent.save()
+    record(
+        action="care.consent",
+        actor=actor,
+        now=now,
+        obj=consent,
+        patient_id=patient.pk,
+        detail={"registry": registry, "medicare": medicare, "study": study_nct},
+    )
+    return consent
+
+
+@transaction.atomic
+def imaging_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    modality: str,
+    performed_on: date,
+    notes: str,
+    levels: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> ImagingStudy:
+    """An imaging study with its findings per level (each a mapping of LevelFinding's
+    fields, ``level`` included), all or nothing."""
+    study = ImagingStudy.objects.create(
+        patient=patient,
+        modality=modality,
+        performed_on=performed_on,
+        notes=notes,
+        created_at=now,
+        created_by=actor.user,
+    )
+    for finding in levels:
+        LevelFinding.objects.create(study=study, **finding)
+    record(
+        action="care.imaging",
+        actor=actor,
+        now=now,
+        obj=study,
+        patient_id=patient.pk,
+        detail={"levels": [finding["level"] for finding in levels]},
+    )
+    return study
+
+
+@transaction.atomic
+def evaluation_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    criteria: criteria_data.Criteria,
+    judged: Sequence[criteria_data.Judgement],
+    decision: str,
+    reasons: str,
+    now: datetime,
+) -> Evaluation:
+    """The clinician's decision, with each criterion as judged and the criteria version
+    that judged it."""
+    evaluation = Evaluation.objects.create(
+        patient=patient,
+        criteria_version=criteria.version,
+        findings={
+            judgement.code: {"met": judgement.met, "by": judgement.by, "value": judgement.value}
+            for judgement in judged
+        },
+        decision=decision,
+        reasons=reasons,
+        clinician=actor.user,
+        created_at=now,
+    )
+    record(
+        action="care.evaluate",
+        actor=actor,
+        now=now,
+        obj=evaluation,
+        patient_id=patient.pk,
+        detail={"decision": decision, "criteria": criteria.version},
+    )
+    return evaluation
+
+
+@transaction.atomic
+def plan_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    evaluation: Evaluation | None,
+    options: Sequence[str],
+    mild_levels: Sequence[str],
+    mild_side: str,
+    other: str,
+    discussion: str,
+    summary_en: str,
+    summary_es: str,
+    now: datetime,
+) -> TreatmentPlan:
+    plan = TreatmentPlan.objects.create(
+        patient=patient,
+        evaluation=evaluation,
+        options=list(options),
+        mild_levels=list(mild_levels),
+        mild_side=mild_side,
+        other=other,
+        discussion=discussion,
+        summary_en=summary_en,
+        summary_es=summary_es,
+        created_by=actor.user,
+        created_at=now,
+    )
+    record(
+        action="care.plan",
+        actor=actor,
+        now=now,
+        obj=plan,
+        patient_id=patient.pk,
+        detail={"options": list(options)},
+    )
+    return plan
+
+
+PROCEDURE_FIELDS = (
+    "appointment",
+    "performed_on",
+    "location",
+    "operator",
+    "anaesthesia",
+    "fluoroscopy",
+    "epidurogram",
+    "contrast",
+    "levels",
+    "side",
+    "started_at",
+    "portal_at",
+    "decompressed_at",
+    "closed_at",
+    "discharged_at",
+    "kit_lots",
+    "blood_loss_ml",
+    "diagnosis",
+    "medicare_ced",
+    "study_nct",
+    "notes",
+)
+
+
+@transaction.atomic
+def procedure_draft_save(
+    *,
+    actor: Actor,
+    patient: Patient,
+    fields: Mapping[str, Any],
+    now: datetime,
+    draft: ProcedureRecord | None = None,
+) -> ProcedureRecord:
+    """Write a new procedure record as a draft, or change a draft (never a signed one:
+    RecordSigned)."""
+    unknown = set(fields) - set(PROCEDURE_FIELDS)
+    if unknown:
+        raise ValueError(f"not procedure fields: {sorted(unknown)}")
+    if draft is None:
+        procedure = ProcedureRecord(patient=patient, created_at=now, created_by=actor.user)
+    else:
+        procedure = ProcedureRecord.objects.select_for_update().get(pk=draft.pk, patient=patient)
+        if procedure.signed_at is not None:
+            raise RecordSigned
+    for name, value in fields.items():
+        setattr(procedure, name, value)
+    procedure.save()
+    if procedure.chain is None:
+        procedure.chain = procedure.pk
+        procedure.save(update_fields=["chain"])
+    record(
+        action="procedure.draft",
+        actor=actor,
+        now=now,
+        obj=procedure,
+        patient_id=patient.pk,
+        detail={"version": procedure.version, "fields": sorted(fields)},
+    )
+    return procedure
+
+
+def _counted_from_replaced_date(amendment: ProcedureRecord) -> bool:
+    """Whether this amendment corrects the date that the patient's follow-up plan is
+    counted from (then the plan is counted again, from the corrected date)."""
+    replaced = amendment.amends
+    return (
+        replaced is not None
+        and replaced.performed_on != amendment.performed_on
+        and TimePoint.objects.filter(
+            patient_id=amendment.patient_id,
+            superseded_at__isnull=True,
+            anchor=TimePoint.Anchor.PROCEDURE,
+            anchor_date=replaced.performed_on,
+        ).exists()
+    )
+
+
+@transaction.atomic
+def procedure_sign(*, actor: Actor, procedure: ProcedureRecord, now: datetime) -> ProcedureRecord:
+    """Sign a draft: from now on the database refuses any change to it. Signing the
+    first version of a procedure counts the follow-up plan from its date; signing an
+    amendment that corrects that date counts it again from the corrected one."""
+    locked = ProcedureRecord.objects.select_for_update().get(pk=procedure.pk)
+    if locked.signed_at is not None:
+        raise RecordSigned
+    locked.signed_at = now
+    locked.signed_by = actor.user
+    locked.save(update_fields=["signed_at", "signed_by"])
+    record(
+        action="procedure.sign",
+        actor=actor,
+        now=now,
+        obj=locked,
+        patient_id=locked.patient_id,
+        detail={"version": locked.version},
+    )
+    if locked.version == 1 or _counted_from_replaced_date(locked):
+        follow_up_plan_reanchor(
+            actor=actor,
+            patient=locked.patient,
+            location=locked.location,
+            procedure_date=locked.performed_on,
+            now=now,
+        )
+    return locked
+
+
+@transaction.atomic
+def procedure_amend(
+    *,
+    actor: Actor,
+    procedure: ProcedureRecord,
+    reason: str,
+    fields: Mapping[str, Any],
+    now: datetime,
+) -> ProcedureRecord:
+    """A new version of a signed record, as a draft to sign, with the reason for the
+    change; the signed version stays as it was."""
+    locked = ProcedureRecord.objects.select_for_update().get(pk=procedure.pk)
+    if locked.signed_at is None:
+        raise NotSigned
+    if ProcedureRecord.objects.filter(amends=locked).exists():
+        raise AlreadyAmended
+    if not reason.strip():
+        raise ValueError("an amendment needs a reason")
+    values = {name: getattr(locked, name) for name in PROCEDURE_FIELDS}
+    values.update(fields)
+    amended = ProcedureRecord.objects.create(
+        patient_id=locked.patient_id,
+        chain=locked.chain,
+        version=locked.version + 1,
+        amends=locked,
+        amendment_reason=reason.strip(),
+        created_at=now,
+        created_by=actor.user,
+        **values,
+    )
+    record(
+        action="procedure.amend",
+        actor=actor,
+        now=now,
+        obj=amended,
+        patient_id=locked.patient_id,
+        detail={"version": amended.version, "reason": reason.strip()[:200]},
+    )
+    return amended
+
+
+@transaction.atomic
+def complication_record(
+    *,
+    actor: Actor,
+    procedure: ProcedureRecord,
+    phase: str,
+    grade: str,
+    description: str,
+    occurred_on: date,
+    now: datetime,
+) -> Complication:
+    """A complication, attached to the procedure (every version of it), however long
+    after it is recorded."""
+    complication = Complication.objects.create(
+        patient_id=procedure.patient_id,
+        chain=procedure.chain or procedure.pk,
+        phase=phase,
+        grade=grade,
+        description=description,
+        occurred_on=occurred_on,
+        recorded_at=now,
+        recorded_by=actor.user,
+    )
+    record(
+        action="care.complication",
+        actor=actor,
+        now=now,
+        obj=complication,
+        patient_id=procedure.patient_id,
+        detail={"grade": grade, "phase": phase},
+    )
+    return complication
+
+
+def documents_dir() -> Path:
+    return Path(settings.MILDPATH_DOCUMENTS_DIR)
+
+
+@dataclass(frozen=True)
+class Upload:
+    content: bytes
+    content_type: str  # read from the content (care.files.sniff), never the name
+
+
+@transaction.atomic
+def document_store(
+    *, actor: Actor, patient: Patient, kind: str, title: str, upload: Upload, now: datetime
+) -> Document:
+    """Keep a document outside the web root under a name of our own. The file is written
+    first: a failed write leaves no row, a failed row removes the file; a rollback of
+    the caller's transaction later can leave a file no row names, never served."""
+    stored_as = f"{uuid.uuid4().hex}.bin"
+    folder = documents_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / stored_as
+    path.write_bytes(upload.content)
+    try:
+        document = Document.objects.create(
+            patient=patient,
+            kind=kind,
+            title=title,
+            content_type=upload.content_type,
+            size=len(upload.content),
+            sha256=hashlib.sha256(upload.content).hexdigest(),
+            stored_as=stored_as,
+            uploaded_at=now,
+            uploaded_by=actor.user,
+        )
+        record(
+            action="document.upload",
+            actor=actor,
+            now=now,
+            obj=document,
+            patient_id=patient.pk,
+            detail={"kind": kind, "type": upload.content_type, "size": len(upload.content)},
+        )
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return document
