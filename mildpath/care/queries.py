@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404
 
 from mildpath.audit.actor import Actor
@@ -169,3 +169,46 @@ def evaluation_of(patient: Patient, evaluation_id: int) -> Evaluation | None:
         .select_related("clinician")
         .first()
     )
+
+
+def evaluations_of(patient: Patient) -> QuerySet[Evaluation]:
+    """A patient's evaluations, newest first, for a plan to refer to (the plan form's
+    choices)."""
+    return Evaluation.objects.filter(patient=patient)
+
+
+def latest_plan(patient: Patient) -> TreatmentPlan | None:
+    return TreatmentPlan.objects.filter(patient=patient).first()
+
+
+def procedure_versions(procedure: ProcedureRecord) -> list[ProcedureRecord]:
+    """Every version of the procedure, the first first."""
+    return list(
+        ProcedureRecord.objects.filter(
+            patient_id=procedure.patient_id, chain=procedure.chain or procedure.pk
+        )
+        .select_related("created_by", "signed_by")
+        .order_by("version")
+    )
+
+
+def procedure_complications(procedure: ProcedureRecord) -> list[Complication]:
+    """The complications of the procedure (of every version of it)."""
+    return list(
+        Complication.objects.filter(
+            patient_id=procedure.patient_id, chain=procedure.chain or procedure.pk
+        ).select_related("recorded_by")
+    )
+
+
+def procedure_amendment(procedure: ProcedureRecord) -> ProcedureRecord | None:
+    """The version that amends this one, if any."""
+    return ProcedureRecord.objects.filter(amends=procedure).first()
+
+
+def appointments_recorded(patient: Patient, *, besides: ProcedureRecord | None) -> frozenset[int]:
+    """The patient's appointments another procedure record already belongs to."""
+    others = ProcedureRecord.objects.filter(patient=patient, appointment__isnull=False)
+    if besides is not None:
+        others = others.exclude(chain=besides.chain)
+    return frozenset(pk for pk in others.values_list("appointment_id", flat=True) if pk is not None)

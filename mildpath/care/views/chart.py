@@ -20,7 +20,7 @@ from mildpath.accounts.access import staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
-from mildpath.care.forms_chart import ConsentForm, DocumentForm
+from mildpath.care.forms.chart import ConsentForm, DocumentForm
 from mildpath.care.models import Complication, ProcedureRecord, TreatmentPlan
 from mildpath.core import clock
 from mildpath.patients.models import Patient

@@ -17,7 +17,7 @@ from mildpath.accounts.access import staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
-from mildpath.care.forms_chart import DocumentForm
+from mildpath.care.forms.chart import DocumentForm
 from mildpath.care.views.chart import render_chart
 from mildpath.core import clock
 from mildpath.patients.queries import patient_for_change

@@ -21,7 +21,7 @@ from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import criteria as criteria_data
 from mildpath.care import queries, services
-from mildpath.care.forms_evaluation import (
+from mildpath.care.forms.evaluation import (
     PREFIX,
     EvaluationForm,
     criterion_text,

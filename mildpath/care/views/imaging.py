@@ -15,7 +15,7 @@ from mildpath.accounts.access import staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
-from mildpath.care.forms_imaging import StudyForm, level_forms
+from mildpath.care.forms.imaging import StudyForm, level_forms
 from mildpath.core import clock
 
 

@@ -28,8 +28,8 @@ from mildpath.accounts.access import staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
-from mildpath.care.forms_plan import PlanForm, summary_draft, valid_options
-from mildpath.care.models import Evaluation, ProcedureRecord, Side, TreatmentPlan
+from mildpath.care.forms.plan import PlanForm, summary_draft, valid_options
+from mildpath.care.models import ProcedureRecord, Side, TreatmentPlan
 from mildpath.core import clock
 from mildpath.patients.models import Patient
 
@@ -41,7 +41,7 @@ SUMMARY_LANGUAGES = ("en", "es")
 def plan_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = Actor.of(request)
     patient = queries.patient_for_chart(actor, patient_id, section="plan")
-    evaluations = Evaluation.objects.filter(patient=patient)
+    evaluations = queries.evaluations_of(patient)
     if request.method == "POST" and "draft" in request.POST:
         # "Draft the summaries": the form as posted, its summaries replaced by a draft
         # from the options ticked. Nothing is stored.

@@ -24,13 +24,13 @@ from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
 from mildpath.care.errors import AlreadyAmended, NotSigned, RecordSigned
-from mildpath.care.forms_procedure import (
+from mildpath.care.forms.procedure import (
     ComplicationForm,
     ProcedureAmendForm,
     ProcedureForm,
     initial_of,
 )
-from mildpath.care.models import CareConsent, Complication, ProcedureRecord, TreatmentPlan
+from mildpath.care.models import ProcedureRecord
 from mildpath.core import clock
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
@@ -107,10 +107,7 @@ def _choices(actor: Actor, patient: Patient, current: ProcedureRecord | None) ->
         if visit.appointment_type.kind == AppointmentType.Kind.PROCEDURE
         and (visit.status in LINKABLE or visit.pk == linked)
     ]
-    others = ProcedureRecord.objects.filter(patient=patient, appointment__isnull=False)
-    if current is not None:
-        others = others.exclude(chain=current.chain)
-    taken = frozenset(others.values_list("appointment_id", flat=True))
+    taken = queries.appointments_recorded(patient, besides=current)
     return Choices(locations, operators, appointments, taken)
 
 
@@ -138,11 +135,11 @@ def _initial_new(request: HttpRequest, patient: Patient, choices: Choices) -> di
         initial.update(
             appointment=str(visit.pk), performed_on=_local_day(visit), location=visit.location_id
         )
-    consent = CareConsent.objects.filter(patient=patient).first()
+    consent = queries.consent_of(patient)
     if consent is not None:
         initial["medicare_ced"] = consent.medicare and bool(consent.study_nct)
         initial["study_nct"] = consent.study_nct
-    plan = TreatmentPlan.objects.filter(patient=patient).first()
+    plan = queries.latest_plan(patient)
     if plan is not None and "mild" in plan.options:
         initial["levels"] = list(plan.mild_levels)
         if plan.mild_side:
@@ -233,25 +230,6 @@ def procedure_edit(request: HttpRequest, patient_id: int, procedure_id: int) -> 
     )
 
 
-def _versions(procedure: ProcedureRecord) -> list[ProcedureRecord]:
-    """Every version of the procedure, the first first."""
-    return list(
-        ProcedureRecord.objects.filter(
-            patient_id=procedure.patient_id, chain=procedure.chain or procedure.pk
-        )
-        .select_related("created_by", "signed_by")
-        .order_by("version")
-    )
-
-
-def _complications(procedure: ProcedureRecord) -> list[Complication]:
-    return list(
-        Complication.objects.filter(
-            patient_id=procedure.patient_id, chain=procedure.chain or procedure.pk
-        ).select_related("recorded_by")
-    )
-
-
 @dataclass(frozen=True)
 class Check:
     """The 1-week check after a signed procedure: the visit booked for it, if any, and
@@ -303,7 +281,7 @@ def procedure(request: HttpRequest, patient_id: int, procedure_id: int) -> HttpR
     actor = Actor.of(request)
     patient = queries.patient_for_chart(actor, patient_id, section=SECTION)
     record = _record(patient, procedure_id)
-    versions = _versions(record)
+    versions = queries.procedure_versions(record)
     newest = versions[-1]
     signed = [version for version in versions if version.signed_at is not None]
     duration = (
@@ -322,7 +300,7 @@ def procedure(request: HttpRequest, patient_id: int, procedure_id: int) -> HttpR
                 "newest": newest,
                 "is_newest": newest.pk == record.pk,
                 "can_amend": record.signed_at is not None and newest.pk == record.pk,
-                "complications": _complications(record),
+                "complications": queries.procedure_complications(record),
                 "duration": duration,
                 "codes": ProcedureRecord,
                 "check": _check(actor, patient, signed[-1]) if signed else None,
@@ -373,7 +351,7 @@ def procedure_amend(request: HttpRequest, patient_id: int, procedure_id: int) ->
     if record.signed_at is None:
         messages.error(request, _("A draft is not amended: edit it, then sign it."))
         return redirect("care:procedure_edit", patient_id=patient.pk, procedure_id=record.pk)
-    newer = ProcedureRecord.objects.filter(amends=record).first()
+    newer = queries.procedure_amendment(record)
     if newer is not None:
         messages.error(request, _("This version was amended already: amend the newest version."))
         return redirect("care:procedure", patient_id=patient.pk, procedure_id=newer.pk)

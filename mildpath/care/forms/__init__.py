@@ -1,0 +1,1 @@
+"""The chart's forms, one module per part of the record."""
