@@ -21,7 +21,6 @@ class Figure:
 
 MEKHAIL_2012 = "Mekhail N et al. Pain Pract 2012;12(6):417-25 (PMID 22651852)"
 MIDAS_ENCORE_2Y = "Staats PS et al. Reg Anesth Pain Med 2018 (PMID 30199512), MiDAS ENCORE"
-MOTION_3Y = "Costandi S et al. Interv Pain Med 2025, MOTION"
 
 FIGURES: tuple[Figure, ...] = (
     Figure("standing_minutes", "baseline", 8, "mean", "Mekhail 2012", MEKHAIL_2012, 40),
@@ -33,8 +32,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure("nrs_leg", "month_24", -3.6, "change", "MiDAS ENCORE", MIDAS_ENCORE_2Y, 143),
     Figure("zcq_symptom", "month_24", -1.0, "change", "MiDAS ENCORE", MIDAS_ENCORE_2Y, 143),
     Figure("zcq_function", "month_24", -0.8, "change", "MiDAS ENCORE", MIDAS_ENCORE_2Y, 143),
-    # MOTION's 3-year figures (ODI -16.9, NPRS back -3.0, leg -4.3, ZCQ -0.8 / -0.6,
-    # n=48) fall after the plan's last time point; the registry reports them.
+    # MOTION's 3-year figures (Costandi S et al. Interv Pain Med 2025: ODI -16.9, NPRS
+    # back -3.0, leg -4.3, ZCQ -0.8 / -0.6, n=48) fall after the plan's last time point;
+    # the registry reports them.
 )
 
 

@@ -7,6 +7,8 @@ not cover stays out of their record, as on the match page."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from mildpath.accounts.access import may, scoped_locations
@@ -35,6 +37,24 @@ def patient_visits(actor: Actor, patient: Patient) -> list[Appointment]:
         .select_related("location", "practitioner", "appointment_type")
         .order_by("-start", "-id")[:VISITS_SHOWN]
     )
+
+
+# Visits still ahead of the patient: booked, or arrived and not yet over.
+AHEAD = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
+
+
+def patient_visits_split(
+    actor: Actor, patient: Patient, *, now: datetime
+) -> tuple[list[Appointment], list[Appointment]]:
+    """The patient's visits (``patient_visits``) as the record and the chart show them:
+    those still ahead, soonest first, and the rest (past or cancelled), latest first."""
+    visits = patient_visits(actor, patient)
+    upcoming = sorted(
+        (visit for visit in visits if visit.status in AHEAD and visit.end > now),
+        key=lambda visit: visit.start,
+    )
+    earlier = [visit for visit in visits if visit not in upcoming]
+    return upcoming, earlier
 
 
 def patient_messages(actor: Actor, patient: Patient) -> list[OutboundMessage]:

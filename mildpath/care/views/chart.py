@@ -6,7 +6,7 @@ complications, and documents; and the consent form."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -28,10 +28,8 @@ from mildpath.questionnaires import queries as questionnaire_queries
 from mildpath.questionnaires.progress import MEASURES, Measure, time_point_name
 from mildpath.questionnaires.queries import Reading
 from mildpath.scheduling import record_queries
-from mildpath.scheduling.models import Appointment
 
 # Visits still ahead of the patient (arrived: in the building now).
-AHEAD = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
 
 
 def _age(born: date, today: date) -> int:
@@ -110,17 +108,6 @@ def _option_labels(plan: TreatmentPlan) -> list[str]:
     return [str(labels.get(code, code)) for code in plan.options]
 
 
-def _visits(
-    actor: Actor, patient: Patient, now: datetime
-) -> tuple[list[Appointment], list[Appointment]]:
-    visits = record_queries.patient_visits(actor, patient)
-    upcoming = sorted(
-        (v for v in visits if v.status in AHEAD and v.end > now), key=lambda v: v.start
-    )
-    earlier = [v for v in visits if v not in upcoming]
-    return upcoming, earlier
-
-
 def render_chart(
     request: HttpRequest,
     actor: Actor,
@@ -134,7 +121,7 @@ def render_chart(
     errors where it was filled in)."""
     now = clock.now()
     record = queries.chart_of(patient)
-    upcoming, earlier = _visits(actor, patient, now)
+    upcoming, earlier = record_queries.patient_visits_split(actor, patient, now=now)
     return render(
         request,
         "care/chart.html",

@@ -42,7 +42,6 @@ from mildpath.scheduling.services.patient_record import (
 from mildpath.scheduling.views.staff import MESSAGE_KINDS
 
 # Visits still ahead of the patient (arrived: in the building now).
-AHEAD = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
 
 
 def _age(born: date, today: date) -> int:
@@ -91,11 +90,7 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
     actor = Actor.of(request)
     patient = patient_queries.patient_get(actor, patient_id)  # the one audited read
     now = clock.now()
-    visits = record_queries.patient_visits(actor, patient)
-    upcoming = sorted(
-        (v for v in visits if v.status in AHEAD and v.end > now), key=lambda v: v.start
-    )
-    earlier = [v for v in visits if v not in upcoming]
+    upcoming, earlier = record_queries.patient_visits_split(actor, patient, now=now)
     sent = [
         (
             MESSAGE_KINDS.get(message.kind, message.kind),
@@ -108,7 +103,7 @@ def record(request: HttpRequest, patient_id: int) -> HttpResponse:
     ]
     stopped = patient.phone in text_stopped_phones([patient.phone])
     links = [(link, link.state(now)) for link in patient_queries.patient_links(patient)]
-    bookable = _bookable_visits(visits, now)
+    bookable = _bookable_visits(upcoming, now)
     return render(
         request,
         "patients/detail.html",
