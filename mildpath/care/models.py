@@ -362,6 +362,39 @@ class Complication(models.Model):
         return f"{self.grade} ({self.chain})"
 
 
+class LaterSurgery(models.Model):
+    """Spine surgery after mild (an open decompression, a fusion, ...): with a repeat
+    mild procedure, the event that ends "freedom from further treatment" in the
+    registry's Kaplan-Meier curve. Recorded by a clinician when they learn of it."""
+
+    class Kind(models.TextChoices):
+        DECOMPRESSION = "decompression", _("Open or microscopic decompression")
+        FUSION = "fusion", _("Fusion")
+        SPACER = "spacer", _("Interspinous spacer")
+        OTHER = "other", _("Other spine surgery")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="+", verbose_name=_("patient")
+    )
+    kind = models.CharField(_("surgery"), max_length=15, choices=Kind.choices)
+    levels = models.JSONField(_("levels"), default=list)
+    performed_on = models.DateField(_("date of the surgery"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("later surgery")
+        verbose_name_plural = _("later surgeries")
+        ordering = ["performed_on", "id"]
+        indexes = [models.Index(fields=["patient", "performed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.performed_on:%Y-%m-%d} ({self.patient_id})"
+
+
 class Document(models.Model):
     """A file on the patient's chart (an imaging report, a referral letter, a signed
     consent), stored outside the web root under MILDPATH_DOCUMENTS_DIR and served only

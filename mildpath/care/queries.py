@@ -18,6 +18,7 @@ from mildpath.care.models import (
     Document,
     Evaluation,
     ImagingStudy,
+    LaterSurgery,
     LevelFinding,
     ProcedureRecord,
     TreatmentPlan,
@@ -52,6 +53,7 @@ class Chart:
     plans: list[TreatmentPlan]
     procedures: list[ProcedureRecord]  # every version, newest first within a procedure
     complications: list[Complication]
+    later_surgeries: list[LaterSurgery]  # the earliest first
     documents: list[Document]
 
 
@@ -71,6 +73,7 @@ def chart_of(patient: Patient) -> Chart:
             )
         ),
         complications=list(Complication.objects.filter(patient=patient)),
+        later_surgeries=list(LaterSurgery.objects.filter(patient=patient)),
         documents=list(Document.objects.filter(patient=patient).select_related("uploaded_by")),
     )
 

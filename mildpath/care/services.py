@@ -18,17 +18,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.care import criteria as criteria_data
 from mildpath.care.errors import AlreadyAmended, NotSigned, RecordSigned
 from mildpath.care.models import (
+    LEVELS,
     CareConsent,
     Complication,
     Document,
     Evaluation,
     ImagingStudy,
+    LaterSurgery,
     LevelFinding,
     ProcedureRecord,
     TreatmentPlan,
@@ -364,6 +367,48 @@ def complication_record(
         detail={"grade": grade, "phase": phase},
     )
     return complication
+
+
+@transaction.atomic
+def later_surgery_record(
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    levels: Sequence[str],
+    performed_on: date,
+    note: str,
+    now: datetime,
+) -> LaterSurgery:
+    """Spine surgery the patient had after mild, as the clinician learned of it: with a
+    repeat mild procedure, it ends the registry's "freedom from further treatment".
+    ValueError for an unknown kind, no level or an unknown one, or a date after today
+    (the practice's day, as the chart's forms count it): the registry would count it."""
+    known = [code for code, _label in LEVELS]
+    if kind not in LaterSurgery.Kind.values:
+        raise ValueError(f"not a kind of later surgery: {kind!r}")
+    if not levels or any(level not in known for level in levels):
+        raise ValueError(f"levels must be some of {known}: {list(levels)!r}")
+    if performed_on > timezone.localdate(now):
+        raise ValueError("a later surgery cannot be dated in the future")
+    surgery = LaterSurgery.objects.create(
+        patient=patient,
+        kind=kind,
+        levels=[code for code in known if code in levels],
+        performed_on=performed_on,
+        note=note,
+        recorded_at=now,
+        recorded_by=actor.user,
+    )
+    record(
+        action="surgery.record",
+        actor=actor,
+        now=now,
+        obj=surgery,
+        patient_id=patient.pk,
+        detail={"kind": kind, "levels": surgery.levels},
+    )
+    return surgery
 
 
 def documents_dir() -> Path:

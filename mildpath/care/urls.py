@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from mildpath.care.views import chart, documents, evaluations, imaging, plans, procedures
+from mildpath.care.views import (
+    chart,
+    documents,
+    evaluations,
+    imaging,
+    plans,
+    procedures,
+    surgeries,
+)
 
 app_name = "care"
 
@@ -30,4 +38,5 @@ urlpatterns = [
         procedures.complication_new,
         name="complication_new",
     ),
+    path("surgery/new/", surgeries.surgery_new, name="surgery_new"),
 ]

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.forms import BirthDateField, PersonNameField, PhoneField
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
+
+# A US ZIP code, or ZIP+4. ASCII digits only: another script's digits are no ZIP code.
+ZIP_CODE = re.compile(r"[0-9]{5}(-[0-9]{4})?", re.ASCII)
+ZIP_CODE_RULE = _("Enter a ZIP code of 5 digits, or 5 + 4 digits (12345 or 12345-6789).")
 
 
 class PatientForm(forms.Form):
@@ -51,7 +57,9 @@ class BreakGlassForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    """How the patient is reached: what the front desk corrects on the phone."""
+    """How the patient is reached, and the ZIP code of their home (the registry's
+    de-identified export keeps its first 3 digits): what the front desk corrects on the
+    phone."""
 
     phone = PhoneField(
         label=_("Phone"), help_text=_("Texts and calls go to this number, like (626) 555-0101.")
@@ -63,12 +71,26 @@ class ContactForm(forms.Form):
         help_text=_("Leave empty if the patient has no email."),
         error_messages={"invalid": _("Enter an email address like name@example.com.")},
     )
+    postal_code = forms.CharField(
+        label=_("ZIP code"),
+        required=False,
+        max_length=20,
+        help_text=_("Of the patient's home, like 90404 or 90404-1234. Leave empty if unknown."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"max_length": ZIP_CODE_RULE, "null_characters_not_allowed": ZIP_CODE_RULE},
+    )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=Patient.Language.choices,
         widget=forms.RadioSelect,
         help_text=_("Messages to the patient are written in this language."),
     )
+
+    def clean_postal_code(self) -> str:
+        value = re.sub(r"\s+", "", self.cleaned_data["postal_code"])
+        if value and not ZIP_CODE.fullmatch(value):
+            raise forms.ValidationError(ZIP_CODE_RULE, code="zip_code")
+        return value
 
 
 class LinkSendForm(forms.Form):

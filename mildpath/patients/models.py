@@ -20,6 +20,9 @@ class Patient(models.Model):
     date_of_birth = models.DateField(_("date of birth"))
     phone = models.CharField(_("phone"), max_length=20)
     email = models.EmailField(_("email"), blank=True)
+    # Where the patient lives, as far as the registry needs it: the de-identified export
+    # keeps only its first three digits (HIPAA Safe Harbor).
+    postal_code = models.CharField(_("ZIP code"), max_length=10, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=2, choices=Language.choices, default=Language.ENGLISH
     )

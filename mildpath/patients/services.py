@@ -71,8 +71,9 @@ def patient_create(
     return patient
 
 
-# The details a patient is reached by, which the front desk may correct.
-CONTACT_FIELDS = ("phone", "email", "preferred_language")
+# The details a patient is reached by, and their home's ZIP code, which the front desk
+# may correct.
+CONTACT_FIELDS = ("phone", "email", "postal_code", "preferred_language")
 
 
 @transaction.atomic
@@ -82,16 +83,22 @@ def patient_contact_change(
     patient: Patient,
     phone: str,
     email: str,
+    postal_code: str,
     preferred_language: str,
     now: datetime,
 ) -> list[str]:
-    """Correct how a patient is reached; returns the names of the fields that changed
-    (none: nothing written, nothing recorded). The audit entry names the fields, not
-    their old or new values, so the trail does not become a second copy of the record.
-    Call ``scheduling.services.patient_record.patient_contact_update`` instead when
-    messages already waiting should follow the change."""
+    """Correct how a patient is reached, and their ZIP code; returns the names of the
+    fields that changed (none: nothing written, nothing recorded). The audit entry names
+    the fields, not their old or new values, so the trail does not become a second copy
+    of the record. Call ``scheduling.services.patient_record.patient_contact_update``
+    instead when messages already waiting should follow the change."""
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
-    wanted = {"phone": phone, "email": email, "preferred_language": preferred_language}
+    wanted = {
+        "phone": phone,
+        "email": email,
+        "postal_code": postal_code,
+        "preferred_language": preferred_language,
+    }
     changed = [name for name in CONTACT_FIELDS if getattr(locked, name) != wanted[name]]
     if not changed:
         return []

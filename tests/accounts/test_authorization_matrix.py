@@ -75,6 +75,7 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "care:procedure_sign": {"POST": {CL}, "GET": NOBODY},
     "care:procedure_amend": {"GET": {CL}, "POST": {CL}},
     "care:complication_new": {"GET": {CL}, "POST": {CL}},
+    "care:surgery_new": {"GET": {CL}, "POST": {CL}},
     # Works only with a genuine, unexpired link to an appointment; probed with a bad one.
     "appointment_link": {"GET": NOBODY},
     "offer_link": {"GET": NOBODY},
@@ -329,6 +330,7 @@ def _care_kwargs(rosa) -> dict[str, dict[str, object]]:
                 "care:evaluation_new",
                 "care:plan_new",
                 "care:procedure_new",
+                "care:surgery_new",
             ]
         },
         "care:document": {**patient, "document_id": document.pk},

@@ -304,6 +304,7 @@ def test_the_chart_opens_with_a_jump_list_to_every_section(client, rosa, clinici
         "evaluations",
         "plans",
         "procedures",
+        "surgeries",
         "documents",
     ]
     for target in targets:

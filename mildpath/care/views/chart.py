@@ -1,7 +1,7 @@
 """The clinician's chart of an LSS patient: who they are and how to reach them, what
 they consented to, their visits, questionnaire scores and follow-up, imaging by level,
 candidacy evaluations, treatment plans, procedures with their versions and
-complications, and documents; and the consent form."""
+complications, spine surgery after mild, and documents; and the consent form."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ def patient_contact_update(
     patient: Patient,
     phone: str,
     email: str,
+    postal_code: str,
     preferred_language: str,
     now: datetime,
 ) -> list[str]:
@@ -51,6 +52,7 @@ def patient_contact_update(
         patient=patient,
         phone=phone,
         email=email,
+        postal_code=postal_code,
         preferred_language=preferred_language,
         now=now,
     )

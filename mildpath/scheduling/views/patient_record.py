@@ -153,6 +153,7 @@ def contact_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
             initial={
                 "phone": patient.phone_display,
                 "email": patient.email,
+                "postal_code": patient.postal_code,
                 "preferred_language": patient.preferred_language,
             }
         )
