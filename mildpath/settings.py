@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "mildpath.patients",
     "mildpath.questionnaires",
     "mildpath.care",
+    "mildpath.outcomes",
     "mildpath.site",
     "mildpath.scheduling",
     "mildpath.demo",
@@ -179,6 +180,18 @@ MILDPATH_DOCUMENTS_DIR = Path(os.environ.get("MILDPATH_DOCUMENTS_DIR", VAR_DIR /
 MILDPATH_DOCUMENT_MAX_BYTES = int(
     os.environ.get("MILDPATH_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024))
 )
+
+# The outcomes registry (mildpath/outcomes): where finished reports and exports are kept
+# for download, how long a running job may go without a sign of life before another
+# worker takes it, and the public "our patients' results" block: shown only when at
+# least this many patients have reached the time point it reports, refreshed by the
+# worker at most this often (seconds).
+MILDPATH_REGISTRY_DIR = Path(os.environ.get("MILDPATH_REGISTRY_DIR", VAR_DIR / "registry"))
+MILDPATH_REGISTRY_JOB_TIMEOUT = int(os.environ.get("MILDPATH_REGISTRY_JOB_TIMEOUT", "300"))
+MILDPATH_PUBLIC_RESULTS_MIN_N = int(os.environ.get("MILDPATH_PUBLIC_RESULTS_MIN_N", "20"))
+# Background work of the apps above scheduling, run by manage.py worker after its own.
+MILDPATH_WORKER_ROUNDS = ("mildpath.outcomes.tasks.outcomes_round",)
+MILDPATH_PUBLIC_RESULTS_REFRESH = int(os.environ.get("MILDPATH_PUBLIC_RESULTS_REFRESH", "3600"))
 MILDPATH_CANCEL_CUTOFF_HOURS = int(os.environ.get("MILDPATH_CANCEL_CUTOFF_HOURS", "24"))
 MILDPATH_BASE_URL = os.environ.get("MILDPATH_BASE_URL", "http://127.0.0.1:8000")
 # Texts: a file per message under var/sms, through Twilio when its account is set.
@@ -355,7 +368,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # django-axes logs every attempt at INFO; the audit trail already records them.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint tells every step of every PDF ("Step 2 - Fetching and parsing CSS").
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 

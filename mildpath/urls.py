@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("staff/requests/", include(scheduling.call_backs)),
     path("staff/calendar/", include(scheduling.calendar)),
     path("staff/audit/", include(audit_urls)),
+    path("staff/registry/", include("mildpath.outcomes.urls")),
     *scheduling.patient_links,
     path("", include("mildpath.questionnaires.urls")),
     path("p/<str:purpose>/<str:token>/", patient_link, name="patient_link"),

@@ -33,6 +33,8 @@ class Capability(enum.StrEnum):
     QUESTIONNAIRE_ENTRY = "questionnaire_entry"
     BREAK_GLASS = "break_glass"
     AUDIT_VIEW = "audit_view"
+    # The outcomes registry's reports: numbers over many patients, no one named.
+    REGISTRY_REPORTS = "registry_reports"
     DEIDENTIFIED_DATA = "deidentified_data"
     SYSTEM_SETTINGS = "system_settings"
     STAFF_ACCOUNTS = "staff_accounts"  # create accounts, change roles, reset sign-in
@@ -61,6 +63,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.QUESTIONNAIRE_ENTRY,
             C.BREAK_GLASS,
             C.SCHEDULE_VIEW,
+            C.REGISTRY_REPORTS,
         }
     ),
     Role.MANAGER: frozenset(
@@ -74,6 +77,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.SCHEDULE_MANAGE,
             C.SCHEDULE_HOURS,
             C.AUDIT_VIEW,
+            C.REGISTRY_REPORTS,
             C.DEIDENTIFIED_DATA,
         }
     ),

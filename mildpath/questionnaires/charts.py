@@ -30,7 +30,7 @@ FONT_SIZE = 12.0
 AXES_WIDTH_PT = 220.0  # rough plot width inside the 4.4 in figure, for label crowding
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
-_RC: dict[RcKeyType, str | float] = {
+CHART_RC: dict[RcKeyType, str | float] = {
     "svg.hashsalt": "mildpath-charts",
     "svg.fonttype": "none",
     "text.parse_math": False,  # a "$" in a translated label is a dollar sign, not TeX
@@ -42,7 +42,7 @@ _RC: dict[RcKeyType, str | float] = {
     "xtick.color": TEXT,
     "ytick.color": TEXT,
 }
-_LOCK = threading.Lock()
+CHART_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,9 @@ def _draw(chart: ProgressChart) -> Figure:
     return fig
 
 
-def _accessible(svg: str, chart: ProgressChart, chart_id: str) -> str:
+def inline_svg(svg: str, *, title: str, description: str, chart_id: str) -> str:
+    """matplotlib's SVG made fit to inline in a page: no <style> (the CSP allows none),
+    ids unique to the chart, role img with ``title`` and ``description``."""
     # matplotlib's own output, not user input: no entity tricks to defuse.
     root = ET.fromstring(svg)  # noqa: S314  # nosec B314
     for unwanted in ("metadata", "style", "defs"):  # <defs> once it only held the <style>
@@ -249,9 +251,9 @@ def _accessible(svg: str, chart: ProgressChart, chart_id: str) -> str:
             "stroke-linecap": "butt",
         }
     )
-    if chart.description:
+    if description:
         root.set("aria-describedby", f"{chart_id}-desc")
-    for position, (tag, text) in enumerate((("title", chart.title), ("desc", chart.description))):
+    for position, (tag, text) in enumerate((("title", title), ("desc", description))):
         element = ET.Element(tag, {"id": f"{chart_id}-{tag}"})
         element.text = text  # ElementTree escapes it, as xml.sax.saxutils.escape would
         root.insert(position, element)
@@ -262,6 +264,8 @@ def progress_svg(chart: ProgressChart) -> str:
     """The chart as an SVG element to inline in HTML: scales to its container's width."""
     chart_id = "chart-" + hashlib.sha256(repr(chart).encode()).hexdigest()[:8]
     buffer = io.StringIO()
-    with _LOCK, matplotlib.rc_context(_RC):
+    with CHART_LOCK, matplotlib.rc_context(CHART_RC):
         _draw(chart).savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    return _accessible(buffer.getvalue(), chart, chart_id)
+    return inline_svg(
+        buffer.getvalue(), title=chart.title, description=chart.description, chart_id=chart_id
+    )

@@ -129,7 +129,11 @@ class Response(models.Model):
         verbose_name = _("questionnaire response")
         verbose_name_plural = _("questionnaire responses")
         ordering = ["time_point", "instrument"]
-        indexes = [models.Index(fields=["patient", "instrument", "status"])]
+        indexes = [
+            models.Index(fields=["patient", "instrument", "status"]),
+            # The outcomes registry reads one questionnaire's complete answers at a time.
+            models.Index(fields=["instrument", "status"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["time_point", "instrument"], name="response_once_per_time_point"

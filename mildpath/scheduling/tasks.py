@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import F
+from django.utils.module_loading import import_string
 
 from mildpath.core import clock
 from mildpath.scheduling.models import WorkerHeartbeat
@@ -44,6 +45,15 @@ def worker_round(*, now: datetime) -> dict[str, int]:
     lapsed = waitlist_offers_lapse_due(now=now)
     if lapsed:
         outcomes["offers lapsed"] = lapsed
+    # Other apps' background work (MILDPATH_WORKER_ROUNDS: the registry's reports),
+    # named in settings because those apps sit above this one. Their failure is
+    # logged and never holds up the messages above, nor the next round's.
+    for path in settings.MILDPATH_WORKER_ROUNDS:
+        try:
+            outcomes.update(import_string(path)(now=now))
+        except Exception:
+            log.exception("worker: %s failed; the next round tries again", path)
+            outcomes[f"{path.rsplit('.', 1)[-1]} failed"] = 1
     return outcomes
 
 

@@ -133,6 +133,18 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling_staff:matches": {"GET": {FD, MG}, "POST": NOBODY},
     # Deciding without choosing an answer changes nothing and goes back to the list.
     "scheduling_staff:match_decide": {"POST": {FD, MG}, "GET": NOBODY},
+    # The outcomes registry: reports for clinicians and the manager, the de-identified
+    # export for the researcher and the manager. A job is its requester's alone (probed
+    # with each role's own); "Build the report" with no filters queues one; an export
+    # posted without its format is refused with the form's errors.
+    "outcomes:dashboard": {"GET": {CL, MG}, "POST": {CL, MG}},
+    "outcomes:report": {"GET": {CL, MG}, "POST": NOBODY},
+    "outcomes:report_status": {"GET": {CL, MG}, "POST": NOBODY},
+    "outcomes:report_download": {"GET": {CL, MG}, "POST": NOBODY},
+    "outcomes:export": {"GET": {RS, MG}, "POST": {RS, MG}},
+    "outcomes:export_job": {"GET": {RS, MG}, "POST": NOBODY},
+    "outcomes:export_status": {"GET": {RS, MG}, "POST": NOBODY},
+    "outcomes:export_download": {"GET": {RS, MG}, "POST": NOBODY},
     "audit:list": {"GET": {MG, AD}, "POST": NOBODY},
     "audit:export": {"GET": {MG, AD}, "POST": NOBODY},
     "healthz": {"GET": EVERYONE},
@@ -171,6 +183,8 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
     demo_staff_ensure()
     demo_schedule_load()
     settings.MILDPATH_DOCUMENTS_DIR = tmp_path / "documents"
+    settings.MILDPATH_REGISTRY_DIR = tmp_path / "registry"
+    settings.MILDPATH_REGISTRY_DIR.mkdir()
     users = {role: make_staff(role, ("santa-monica",)) for role in [FD, CL, MG, RS, AD]}
     newcomer = make_staff(FD, ("santa-monica",), username="newcomer")  # never signs in here
     rosa = Patient.objects.get(family_name="Delgado")  # Santa Monica
@@ -194,7 +208,7 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
             expires_at=NOW + timedelta(days=14),
         )
 
-    def kwargs() -> dict[str, dict[str, object]]:
+    def kwargs(role: str) -> dict[str, dict[str, object]]:
         """Fresh objects for each role, since an allowed request may change them."""
         landing = new_link()
         questionnaire_token = make_token(
@@ -236,6 +250,7 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
             "questionnaires:tablet_start": {"time_point_id": baseline.pk},
             "patients:questionnaire_send": {"patient_id": rosa.pk, "time_point_id": baseline.pk},
             **_care_kwargs(rosa),
+            **_registry_kwargs(users.get(role, users[CL]), settings.MILDPATH_REGISTRY_DIR),
             "patients:detail": {"patient_id": rosa.pk},
             "patients:link_issue": {"patient_id": rosa.pk},
             "patients:contact": {"patient_id": rosa.pk},
@@ -346,6 +361,35 @@ def _care_kwargs(rosa) -> dict[str, dict[str, object]]:
     }
 
 
+def _registry_kwargs(user, folder) -> dict[str, dict[str, object]]:
+    """A finished report and a finished export of ``user``'s, with their files (a job is
+    only its requester's to see)."""
+    from mildpath.outcomes.models import RegistryJob
+
+    def job(kind: str, what: str) -> dict[str, object]:
+        name = f"{kind}-{user.pk}-{RegistryJob.objects.count()}.{what}"
+        (folder / name).write_bytes(b"%PDF-1.7" if what == "pdf" else b"a,b\n")
+        found = RegistryJob.objects.create(
+            kind=kind,
+            status="done",
+            requested_by=user,
+            requested_at=NOW,
+            finished_at=NOW,
+            files={what: name},
+        )
+        return {"job_id": found.pk}
+
+    report, export = job("report", "pdf"), job("export", "csv")
+    return {
+        "outcomes:report": report,
+        "outcomes:report_status": report,
+        "outcomes:report_download": {**report, "what": "pdf"},
+        "outcomes:export_job": export,
+        "outcomes:export_status": export,
+        "outcomes:export_download": {**export, "what": "csv"},
+    }
+
+
 def _demo_baseline(rosa, appointment):
     """Rosa's intake questionnaires, due before her consultation."""
     from mildpath.questionnaires.services import follow_up_plan_start
@@ -438,7 +482,7 @@ def test_the_matrix_holds_for_every_role_url_and_method(client, sign_in, world):
         # Each role from its own address, so the bad-link throttle (which counts per
         # address) judges each role's probes on their own.
         address = f"192.0.2.{number}"
-        kwargs = make_kwargs()
+        kwargs = make_kwargs(role)
         client.logout()
         if role != ANON:
             sign_in(users[role])

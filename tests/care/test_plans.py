@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from mildpath.audit.models import AuditEvent
 from mildpath.care import services
 from mildpath.care.models import Evaluation, TreatmentPlan
-from mildpath.care.views import plans as plan_views
 from mildpath.core import clock
+from mildpath.core.pdf import StaticOnlyFetcher
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
 from tests.helpers import NOW, TEST_ACTOR
@@ -348,13 +348,13 @@ def test_markup_in_a_summary_is_shown_as_text_and_never_fetched(
     assert "&lt;img src=&quot;http://example.com/x.png&quot;&gt;" in page
 
     asked: list[str] = []
-    real_fetch = plan_views.StaticOnlyFetcher.fetch
+    real_fetch = StaticOnlyFetcher.fetch
 
     def spy(self, url, headers=None):
         asked.append(url)
         return real_fetch(self, url, headers)
 
-    monkeypatch.setattr(plan_views.StaticOnlyFetcher, "fetch", spy)
+    monkeypatch.setattr(StaticOnlyFetcher, "fetch", spy)
     response = client.get(_url("plan_pdf", rosa, plan.pk, "es"))
     assert response.status_code == 200
     assert asked  # the stylesheet and the logo, from our own static files
@@ -363,7 +363,7 @@ def test_markup_in_a_summary_is_shown_as_text_and_never_fetched(
 
 
 def test_the_pdf_fetcher_serves_our_static_files_from_disk():
-    fetcher = plan_views.StaticOnlyFetcher("http://testserver/")
+    fetcher = StaticOnlyFetcher("http://testserver/")
     response = fetcher.fetch("http://testserver/static/css/summary.css")
     assert response.content_type == "text/css"
     assert b"@page" in response.read()
@@ -386,7 +386,7 @@ def test_the_pdf_fetcher_serves_our_static_files_from_disk():
     ],
 )
 def test_the_pdf_fetcher_refuses_every_other_url(url):
-    fetcher = plan_views.StaticOnlyFetcher("http://testserver/")
+    fetcher = StaticOnlyFetcher("http://testserver/")
     assert fetcher.static_file(url) is None
     with pytest.raises(ValueError, match="refused"):
         fetcher.fetch(url)

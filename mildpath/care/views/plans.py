@@ -5,24 +5,16 @@ language of the interface."""
 
 from __future__ import annotations
 
-import mimetypes
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-import weasyprint
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from mildpath.accounts.access import staff_required
 from mildpath.accounts.roles import Capability
@@ -31,6 +23,7 @@ from mildpath.care import queries, services
 from mildpath.care.forms.plan import PlanForm, summary_draft, valid_options
 from mildpath.care.models import ProcedureRecord, Side, TreatmentPlan
 from mildpath.core import clock
+from mildpath.core.pdf import html_to_pdf
 from mildpath.patients.models import Patient
 
 SUMMARY_LANGUAGES = ("en", "es")
@@ -121,9 +114,7 @@ def summary_pdf(request: HttpRequest, patient_id: int, plan_id: int, language: s
     found = _plan_or_404(patient, plan_id)
     html = _summary_html(request, patient, found, language, for_pdf=True)
     base_url = request.build_absolute_uri("/")
-    pdf = weasyprint.HTML(
-        string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher(base_url)
-    ).write_pdf()
+    pdf = html_to_pdf(html, base_url=base_url)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="treatment-plan-{language}.pdf"'
     response["Cache-Control"] = "no-store"
@@ -174,51 +165,3 @@ def _summary_html(
             },
             request=request,
         )
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """What WeasyPrint may load while drawing a summary: our own static files (the
-    stylesheet, the logo), read from disk, never over the network. Every other URL (another
-    host, another path of ours, ``file:``, ``data:``) is refused, so text a clinician
-    typed can never make the server fetch anything."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(allowed_protocols=("http", "https"), allow_redirects=False)
-        self.static_prefix = urljoin(base_url, settings.STATIC_URL)
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        path = self.static_file(url)
-        if path is None:
-            raise ValueError(f"refused to fetch {url[:200]!r}: not one of our static files")
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
-
-    def static_file(self, url: str) -> Path | None:
-        """The file on disk that ``url`` names under our static URL, or None."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return None
-        bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-        if not bare.startswith(self.static_prefix):
-            return None
-        name = unquote(bare[len(self.static_prefix) :])
-        segments = name.split("/")
-        if not name or "\\" in name or "\x00" in name or ".." in segments or "" in segments:
-            return None
-        found = finders.find(name)
-        if not found:
-            found = _collected(name)
-        if not found or isinstance(found, list):
-            return None
-        path = Path(found)
-        return path if path.is_file() else None
-
-
-def _collected(name: str) -> str | None:
-    """A file collected into STATIC_ROOT (with its hashed name, in production)."""
-    try:
-        return str(staticfiles_storage.path(name))
-    except (NotImplementedError, SuspiciousFileOperation):
-        return None

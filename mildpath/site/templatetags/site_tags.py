@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from django import forms, template
+from django.conf import settings
 from django.forms.boundfield import BoundField
 from django.templatetags.static import static
 from django.utils.formats import date_format, number_format
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
+from mildpath.outcomes.queries import public_summary
 from mildpath.practice.queries import IN_YOUR_AREA_MILES, PracticeIdentity, practice_identity
 
 register = template.Library()
@@ -158,3 +161,99 @@ def study_measures() -> list[Measure]:
 @register.inclusion_tag("site/_study_chart.html")
 def study_chart(heading_id: str = "study-chart-title") -> dict[str, object]:
     return {"measures": study_measures(), "heading_id": heading_id}
+
+
+@dataclass(frozen=True)
+class PublicResult:
+    title: str
+    when: str
+    before: str
+    after: str
+    improvement: str
+    low: str
+    high: str
+    n: int
+    note: str
+
+
+# measure -> (title, unit with %(n)s, decimals, lower is better)
+_PUBLIC_MEASURES: dict[str, tuple[str, str, int, bool]] = {
+    "walking_feet": (
+        gettext_noop("How far people could walk"),
+        gettext_noop("%(n)s feet"),
+        0,
+        False,
+    ),
+    "standing_minutes": (
+        gettext_noop("How long people could stand"),
+        gettext_noop("%(n)s minutes"),
+        0,
+        False,
+    ),
+    "nrs_leg": (
+        gettext_noop("Leg pain, from 0 (none) to 10 (worst)"),
+        gettext_noop("%(n)s out of 10"),
+        1,
+        True,
+    ),
+    "odi": (
+        gettext_noop("Disability score (Oswestry), from 0 to 100"),
+        gettext_noop("%(n)s out of 100"),
+        0,
+        True,
+    ),
+}
+
+
+def _public_result(item: dict[str, Any]) -> PublicResult:
+    measure = str(item["measure"])
+    title, unit, places, lower_is_better = _PUBLIC_MEASURES[measure]
+
+    def amount(value: float) -> str:
+        return gettext(unit) % {
+            "n": number_format(round(value, places), places, force_grouping=True)
+        }
+
+    # Shown as an improvement (a gain in feet, a drop in pain), with its interval.
+    sign = -1.0 if lower_is_better else 1.0
+    low, high = sorted(sign * float(bound) for bound in item["ci"])
+    n, capped = int(item["n"]), int(item.get("capped") or 0)
+    months = int(str(item["time_point"]).removeprefix("month_") or 12)
+    note = ""
+    if measure == "standing_minutes" and capped:
+        note = ngettext(
+            "Our standing test stops at 30 minutes. %(capped)s of %(n)s person was still "
+            "standing when it stopped, so the real gain is larger than shown.",
+            "Our standing test stops at 30 minutes. %(capped)s of %(n)s people were still "
+            "standing when it stopped, so the real gain is larger than shown.",
+            n,
+        ) % {"capped": capped, "n": n}
+    return PublicResult(
+        title=gettext(title),
+        when=ngettext("%(months)s month after mild", "%(months)s months after mild", months)
+        % {"months": months},
+        before=amount(float(item["before"])),
+        after=amount(float(item["after"])),
+        improvement=amount(sign * float(item["change"])),
+        low=amount(low),
+        high=amount(high),
+        n=n,
+        note=note,
+    )
+
+
+@register.inclusion_tag("site/_our_results.html")
+def our_results(heading_id: str = "our-results-title", compact: bool = False) -> dict[str, object]:
+    """The registry's live numbers for the public, computed by the worker (a public page
+    never waits on the registry), or, below the minimum number of patients, why not yet."""
+    summary = public_summary()
+    data: dict[str, Any] = summary.data if summary is not None else {}
+    items = [item for item in data.get("measures") or [] if item.get("measure") in _PUBLIC_MEASURES]
+    return {
+        "heading_id": heading_id,
+        "compact": compact,
+        "results": [_public_result(item) for item in items],
+        "synthetic": bool(data.get("synthetic")),
+        "minimum": data.get("minimum") or settings.MILDPATH_PUBLIC_RESULTS_MIN_N,
+        "computed_at": summary.computed_at if summary is not None else None,
+    }
