@@ -29,6 +29,7 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt constraints.txt | $(VENV)/bi
 run: $(RUNTIME_STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --visits
+	$(PY) manage.py demo_registry --patients 300 --seed 1 --no-progress --unless-loaded
 	@echo "mildpath is starting at http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	@# gunicorn (threads, reloading on changes) and the worker that sends confirmations and
 	@# reminders, children of `manage.py run`, which takes the shell's place (exec) so that
@@ -82,6 +83,7 @@ bench: $(DEV_STAMP)
 	$(PY) bench/page_weight.py
 	$(PY) bench/startup.py
 	$(PY) bench/booking.py
+	$(PY) bench/registry.py --keep
 
 ## screenshots: the home, the time step, the review, the front-desk home and the calendar
 ## at 390 and 1280 px into docs/screenshots/ (a throwaway demo; needs chromium and faketime)
