@@ -63,7 +63,7 @@ pytest-sqlite: $(DEV_STAMP)
 	$(VENV)/bin/pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 pytest-postgres: $(DEV_STAMP)
-	$(VENV)/bin/pytest -n $(WORKERS) --postgres -m "not browser and not slow" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(WORKERS) --postgres -m "not browser and not slow and not pure" $(PYTEST_ARGS)
 
 ## test-future: the SQLite pass (browser tests too) with the wall clock a year ahead, under
 ## libfaketime (Debian's faketime): a suite that passes today must pass next year. The

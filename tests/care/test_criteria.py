@@ -13,6 +13,10 @@ import pytest
 
 from mildpath.care import criteria
 
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
+
 SHIPPED = json.loads(
     files("mildpath.care.criteria").joinpath("criteria-1.json").read_text(encoding="utf-8")
 )

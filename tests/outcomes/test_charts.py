@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # noqa: S405 - parses only our own output
 
+import pytest
+
 from mildpath.outcomes.charts import measure_chart, survival_chart
+
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 ODI_POINTS = [

@@ -30,6 +30,10 @@ from mildpath.outcomes.stats import (
 )
 from mildpath.questionnaires.scoring import MINIMAL_IMPORTANT_CHANGE, is_responder, zcq_scores
 
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parents[2]
 Z95 = stats.norm.ppf(0.975)
 

@@ -6,6 +6,10 @@ from hypothesis import strategies as st
 
 from mildpath.practice.geo import ZipError, clean_zip, distance_miles, locate_zip
 
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
+
 
 def test_it_accepts_five_digits_and_zip_plus_four():
     assert clean_zip(" 90404 ") == "90404"

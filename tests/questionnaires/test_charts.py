@@ -8,7 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from mildpath.questionnaires.charts import ChartPoint, ProgressChart, Reference, progress_svg
+
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
 
 SEVEN = [
     ChartPoint(0, "Baseline", 48),

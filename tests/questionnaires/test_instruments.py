@@ -16,6 +16,10 @@ import pytest
 from mildpath.questionnaires import instruments
 from mildpath.questionnaires.instruments import Instrument, from_dict, get, latest, with_text
 
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
+
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [
     ("odi", "2.1a"),

@@ -19,6 +19,10 @@ from mildpath.questionnaires.plan import (
     window_of,
 )
 
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
+
 LA = ZoneInfo("America/Los_Angeles")
 PHOENIX = ZoneInfo("America/Phoenix")
 SANTIAGO = ZoneInfo("America/Santiago")

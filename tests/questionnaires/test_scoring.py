@@ -22,6 +22,10 @@ from mildpath.questionnaires.scoring import (
     zcq_scores,
 )
 
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # 16 of a possible 50.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,10 @@ from mildpath.scheduling.slots import (
     local_moment,
     who_may_start,
 )
+
+# A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
+# pass would only repeat them.
+pytestmark = pytest.mark.pure
 
 LA = ZoneInfo("America/Los_Angeles")
 EVERY_DAY = [Window(weekday, time(8), time(17)) for weekday in range(7)]
