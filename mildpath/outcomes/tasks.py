@@ -20,7 +20,6 @@ from mildpath.core import clock
 from mildpath.outcomes import services
 from mildpath.outcomes.export import csv_to_parquet, export_csv
 from mildpath.outcomes.models import RegistryJob
-from mildpath.outcomes.pdf import report_pdf
 from mildpath.outcomes.queries import public_summary
 from mildpath.outcomes.registry import Filters, registry_read
 from mildpath.outcomes.report import report_build
@@ -109,6 +108,9 @@ def _report(job: RegistryJob, folder: Path, now: datetime) -> tuple[dict[str, An
         )
 
     result = report_build(now=now, filters=Filters.from_dict(job.filters), progress=tell)
+    # WeasyPrint and matplotlib take two seconds to load: not in every worker's start.
+    from mildpath.outcomes.pdf import report_pdf
+
     files = {"csv": _stored_name(job, "csv"), "pdf": _stored_name(job, "pdf")}
     report_csv(result, folder / files["csv"])
     services.registry_job_progress(job=job, percent=85, stage="writing the PDF", now=clock.now())
