@@ -285,7 +285,9 @@ class IssuedLink:
     token: str
 
 
-@transaction.atomic
+# No savepoint of its own: called inside a booking's or a message's transaction, it
+# commits or rolls back with it (and alone, it is a transaction of its own).
+@transaction.atomic(savepoint=False)
 def patient_link_issue(
     *,
     actor: Actor,

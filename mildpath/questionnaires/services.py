@@ -46,26 +46,33 @@ def _plan(
     now: datetime,
     include_baseline: bool,
     due_at: datetime | None = None,
+    invited: bool = False,
 ) -> list[TimePoint]:
+    """The plan's time points, written in one statement. A baseline opens ``now``: it
+    can be answered from the moment the visit is booked, however far ahead the visit
+    is, and not before (a window opened weeks before the booking would put its
+    reminder, halfway to the visit, in the past, sent at once). ``invited``: the
+    baseline's invitation goes out with this change (a booking's confirmation)."""
     planned = plan_time_points(
         anchor=anchor_date, tz=location.tz, schedule=schedule(), include_baseline=include_baseline
     )
-    return [
-        TimePoint.objects.create(
+    return TimePoint.objects.bulk_create(
+        TimePoint(
             patient=patient,
             location=location,
             code=point.code,
             anchor=anchor,
             anchor_date=anchor_date,
             target=point.target,
-            opens_at=point.opens_at,
+            opens_at=now if point.code == "baseline" else point.opens_at,
             closes_at=point.closes_at,
             # Due by the visit for the baseline; otherwise by the end of the target day.
             due_at=due_at if point.code == "baseline" else _day_end(point.target, location),
             created_at=now,
+            invited_at=now if invited and point.code == "baseline" else None,
         )
         for point in planned
-    ]
+    )
 
 
 def _day_end(day: date, location: Location) -> datetime:
@@ -81,13 +88,15 @@ def follow_up_plan_start(
     anchor_date: date,
     due_at: datetime | None,
     now: datetime,
+    invited: bool = False,
 ) -> TimePoint:
     """The patient's plan, counted from ``anchor_date`` (their first consultation), and
     its baseline time point, due by ``due_at``. A patient with a plan keeps it (a
     second consultation booked before the first answers are in is still the same
     baseline, due by the earlier visit); a plan whose baseline was missed and never
     answered starts again, unless it is counted from a procedure already. Call inside
-    the transaction of the booking that starts it."""
+    the transaction of the booking that starts it. ``invited``: a new baseline is
+    written as invited (the booking's confirmation carries its link)."""
     current = TimePoint.objects.select_for_update().filter(
         patient=patient, superseded_at__isnull=True
     )
@@ -114,13 +123,8 @@ def follow_up_plan_start(
         now=now,
         include_baseline=True,
         due_at=due_at,
+        invited=invited,
     )
-    if points[0].opens_at != now:
-        # The baseline can be answered from the moment the visit is booked, however far
-        # ahead the visit is; and not before: a window opened weeks before the booking
-        # would put its reminder (halfway to the visit) in the past, sent at once.
-        points[0].opens_at = now
-        points[0].save(update_fields=["opens_at"])
     record(
         action="plan.start",
         actor=actor,

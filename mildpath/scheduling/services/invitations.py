@@ -144,6 +144,7 @@ def intake_start(*, actor: Actor, appointment: Appointment, now: datetime) -> st
         anchor_date=appointment.start.astimezone(appointment.location.tz).date(),
         due_at=appointment.start,
         now=now,
+        invited=True,
     )
     if baseline.state(now) not in ("open", "overdue"):
         return ""  # answered already, or missed before a procedure was counted
