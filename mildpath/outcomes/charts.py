@@ -16,10 +16,11 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 from mildpath.questionnaires.charts import (
     AXES_WIDTH_PT,
@@ -126,6 +127,9 @@ def measure_chart(
     key = repr((title, unit, list(points), list(published), lower_is_better, description))
     key += repr((mean_label, small_label, better_label))
 
+    import matplotlib  # loaded by the first chart drawn (``questionnaires.charts``)
+    from matplotlib.figure import Figure
+
     with CHART_LOCK, matplotlib.rc_context(CHART_RC):
         # The legend below the plot grows with the studies; the plot keeps its height.
         entries = 2 + len(set(study for _label, _value, study in published))
@@ -228,6 +232,9 @@ def survival_chart(
     known = [p for p in points if _finite(p[1])]
     key = repr((title, list(points), description, x_label, y_label, list(x_ticks)))
     key += repr((curve_label, band_label))
+
+    import matplotlib  # loaded by the first chart drawn (``questionnaires.charts``)
+    from matplotlib.figure import Figure
 
     with CHART_LOCK, matplotlib.rc_context(CHART_RC):
         fig = Figure(figsize=(4.4, 3.8), layout="constrained")

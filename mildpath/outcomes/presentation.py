@@ -14,7 +14,6 @@ from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from scipy import stats
 
 from mildpath.outcomes import charts, report
 from mildpath.outcomes.registry import Filters
@@ -128,6 +127,8 @@ def mean_interval(summary: dict[str, Any]) -> tuple[float | None, float | None]:
     n, mean, sd = summary.get("n") or 0, summary.get("mean"), summary.get("sd")
     if n < 2 or mean is None or sd is None:
         return None, None
+    from scipy import stats  # loaded on first use, as in ``outcomes.stats``
+
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
     return mean - half, mean + half
 

@@ -17,9 +17,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from mildpath.questionnaires.scoring import ZcqThresholds
+
+# scipy.stats takes most of a second to load, and the URLconf reaches this module (through
+# the registry's pages): each function that needs it imports it, so the worker, every
+# command and every server process start without it.
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261130
@@ -244,6 +247,8 @@ def _t_test_p(baseline: Floats, follow_up: Floats, change: Floats) -> float | No
     # Changes that differ only by float noise are identical: a t-test on them is meaningless.
     if float(np.ptp(change)) <= 16 * np.finfo(np.float64).eps * scale:
         return None
+    from scipy import stats
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Precision loss occurred", RuntimeWarning)
         return _p_value(stats.ttest_rel(follow_up, baseline))
@@ -281,6 +286,8 @@ def paired_change(
     if n >= 2:
         t_p = _t_test_p(before, after, change)
         if np.any(change != 0):
+            from scipy import stats
+
             wilcoxon_p = _p_value(stats.wilcoxon(change, zero_method="wilcox"))
     return PairedChange(
         n=n,
@@ -299,6 +306,8 @@ def paired_change(
 
 
 def _km(times: Floats, events: Bools) -> Any:
+    from scipy import stats
+
     return stats.ecdf(stats.CensoredData(uncensored=times[events], right=times[~events]))
 
 
@@ -402,6 +411,8 @@ def _proportion(k: int, n: int, confidence: float, method: str, scipy_method: st
     level = _confidence(confidence)
     if n == 0:
         return Proportion(k=0, n=0, share=None, ci=None, method=method)
+    from scipy import stats
+
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=level, method=scipy_method)
     return Proportion(
         k=k, n=n, share=k / n, ci=Interval(float(ci.low), float(ci.high)), method=method

@@ -17,12 +17,14 @@ import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - parses only matplotlib's own output
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 import numpy.typing as npt
-from matplotlib.figure import Figure
-from matplotlib.typing import RcKeyType
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 TEXT, AXIS, GRID = "#1f2937", "#4b5563", "#e5e7eb"
 YOU, REFERENCE, BAND, BAND_EDGE = "#1d4ed8", "#92400e", "#dcfce7", "#15803d"
@@ -102,6 +104,8 @@ def _tick_rows(ticks: list[tuple[float, str]], span: float) -> list[int]:
 
 
 def _draw(chart: ProgressChart) -> Figure:
+    from matplotlib.figure import Figure  # loaded on first use (``progress_svg``)
+
     # Narrow enough to read on a 390 px phone without scrolling (scaled to about 0.8,
     # the 12 pt text stays near 13 px), wide enough for a desk screen.
     fig = Figure(figsize=(4.4, 3.6), layout="constrained")
@@ -264,6 +268,10 @@ def progress_svg(chart: ProgressChart) -> str:
     """The chart as an SVG element to inline in HTML: scales to its container's width."""
     chart_id = "chart-" + hashlib.sha256(repr(chart).encode()).hexdigest()[:8]
     buffer = io.StringIO()
+    # matplotlib takes most of a second to load: loaded by the first chart drawn, not by
+    # every process that reads the URLconf (the worker, each command, each server).
+    import matplotlib
+
     with CHART_LOCK, matplotlib.rc_context(CHART_RC):
         _draw(chart).savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return inline_svg(

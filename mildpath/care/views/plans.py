@@ -23,7 +23,6 @@ from mildpath.care import queries, services
 from mildpath.care.forms.plan import PlanForm, summary_draft, valid_options
 from mildpath.care.models import ProcedureRecord, Side, TreatmentPlan
 from mildpath.core import clock
-from mildpath.core.pdf import html_to_pdf
 from mildpath.patients.models import Patient
 
 SUMMARY_LANGUAGES = ("en", "es")
@@ -114,6 +113,10 @@ def summary_pdf(request: HttpRequest, patient_id: int, plan_id: int, language: s
     found = _plan_or_404(patient, plan_id)
     html = _summary_html(request, patient, found, language, for_pdf=True)
     base_url = request.build_absolute_uri("/")
+    # WeasyPrint takes most of a second to load: loaded by the first PDF, not by every
+    # process that reads the URLconf (the worker, each command, each server).
+    from mildpath.core.pdf import html_to_pdf
+
     pdf = html_to_pdf(html, base_url=base_url)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="treatment-plan-{language}.pdf"'
