@@ -59,14 +59,14 @@ class Chart:
 
 def chart_of(patient: Patient) -> Chart:
     """Everything clinical about a patient already read through ``patient_for_chart``,
-    in a fixed number of queries however long the record."""
+    in a fixed number of queries however long the record. Nothing is left out: a chart
+    that showed only the latest entries would hide the older ones from the clinician
+    without saying so."""
     return Chart(
         consent=CareConsent.objects.filter(patient=patient).first(),
-        imaging=list(ImagingStudy.objects.filter(patient=patient).prefetch_related("levels")[:20]),
-        evaluations=list(
-            Evaluation.objects.filter(patient=patient).select_related("clinician")[:20]
-        ),
-        plans=list(TreatmentPlan.objects.filter(patient=patient).select_related("created_by")[:20]),
+        imaging=list(ImagingStudy.objects.filter(patient=patient).prefetch_related("levels")),
+        evaluations=list(Evaluation.objects.filter(patient=patient).select_related("clinician")),
+        plans=list(TreatmentPlan.objects.filter(patient=patient).select_related("created_by")),
         procedures=list(
             ProcedureRecord.objects.filter(patient=patient).select_related(
                 "operator", "location", "signed_by", "appointment"

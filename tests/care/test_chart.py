@@ -392,6 +392,22 @@ def test_the_chart_lists_evaluations_and_plans_with_links_to_each(client, rosa, 
     assert f'href="{reverse("care:plan", args=[rosa.pk, plan.pk])}"' in plans
 
 
+def test_the_chart_leaves_out_none_of_a_long_record(client, rosa, clinician):
+    studies = [_imaging(rosa, levels=("L4-L5",), days=30 + n) for n in range(25)]
+    evaluations = [_evaluation(rosa) for _ in range(25)]
+    plans = [_plan(rosa) for _ in range(25)]
+    main = _main(client.get(_chart(rosa)))
+    imaging = _section(main, "imaging")
+    assert all(f'id="study-{study.pk}"' in imaging for study in studies)
+    listed = _section(main, "evaluations")
+    assert all(
+        reverse("care:evaluation", args=[rosa.pk, evaluation.pk]) in listed
+        for evaluation in evaluations
+    )
+    listed = _section(main, "plans")
+    assert all(reverse("care:plan", args=[rosa.pk, plan.pk]) in listed for plan in plans)
+
+
 def test_the_chart_shows_each_procedure_with_its_versions_and_complications(
     client, rosa, clinician
 ):
