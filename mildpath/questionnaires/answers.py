@@ -5,6 +5,7 @@ up to (``scoring`` computes the numbers)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from mildpath.questionnaires import scoring
 from mildpath.questionnaires.instruments import Instrument, Item
@@ -117,3 +118,46 @@ def score(instrument: Instrument, answers: Mapping[str, Answer], *, treated: boo
         value = answers.get(item.code)
         scores[item.code] = value
     return scores
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One question as the patient was asked it and what they answered."""
+
+    number: int
+    question: str
+    kind: str  # choice, number or flag
+    value: Answer  # None: left blank
+    chosen: str  # the wording of the option chosen, for a choice
+    unit: str
+
+
+def _in(texts: Mapping[str, str], language: str) -> str:
+    return texts.get(language) or texts["en"]
+
+
+def answer_rows(
+    instrument: Instrument, given: Mapping[str, Answer], *, treated: bool, language: str
+) -> list[AnswerRow]:
+    """Every question the set asked, in the order asked, with the answer given (a choice
+    by its wording in ``language``), for a clinician to read item by item."""
+    rows = []
+    for number, item in enumerate(items_asked(instrument, treated=treated), start=1):
+        value = given.get(item.code)
+        chosen = ""
+        if item.kind == "choice" and isinstance(value, int) and not isinstance(value, bool):
+            wording = [
+                _in(option.text, language) for option in item.options if option.value == value
+            ]
+            chosen = wording[0] if wording else str(value)
+        rows.append(
+            AnswerRow(
+                number=number,
+                question=_in(item.text, language),
+                kind=item.kind,
+                value=value,
+                chosen=chosen,
+                unit=item.unit,
+            )
+        )
+    return rows

@@ -13,7 +13,7 @@ from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.queries import patient_list, patients_in_scope
-from mildpath.questionnaires import instruments
+from mildpath.questionnaires import answers, instruments
 from mildpath.questionnaires.models import InstrumentText, Response, TimePoint
 
 OVERDUE_SHOWN = 50
@@ -44,6 +44,37 @@ def time_point_for_link(link: PatientLink) -> TimePoint | None:
 
 def responses_of(time_point: TimePoint) -> dict[str, Response]:
     return {response.instrument: response for response in time_point.responses.all()}
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """One questionnaire a patient sent, item by item."""
+
+    response: Response
+    instrument: instruments.Instrument
+    rows: list[answers.AnswerRow]
+
+
+def answer_sheets(time_point: TimePoint, *, language: str) -> list[AnswerSheet]:
+    """The questionnaires sent at a time point already read through its patient's scope,
+    in the order the patient met them, each in the wording of the version answered (the
+    practice's licensed wording in ``language`` when it has loaded one)."""
+    complete = {
+        response.instrument: response
+        for response in time_point.responses.filter(status=Response.Status.COMPLETE).select_related(
+            "entered_by"
+        )
+    }
+    treated = answers.after_treatment(time_point.code)
+    sheets = []
+    for code in answers.instruments_for(time_point.code):
+        response = complete.get(code)
+        if response is None:
+            continue
+        instrument = instrument_for(code, version=response.version, language=language)
+        rows = answers.answer_rows(instrument, response.answers, treated=treated, language=language)
+        sheets.append(AnswerSheet(response=response, instrument=instrument, rows=rows))
+    return sheets
 
 
 def plan_of(patient: Patient) -> list[TimePoint]:

@@ -21,6 +21,11 @@ urlpatterns = [
     path("staff/tablet/<int:time_point_id>/start/", staff.tablet_start, name="tablet_start"),
     path("staff/patients/<int:patient_id>/progress/", staff.progress, name="progress"),
     path(
+        "staff/patients/<int:patient_id>/questionnaires/<int:time_point_id>/answers/",
+        staff.answers,
+        name="answers",
+    ),
+    path(
         "staff/patients/<int:patient_id>/questionnaires/<int:time_point_id>/paper/<slug:instrument>/",
         staff.paper_entry,
         name="paper",

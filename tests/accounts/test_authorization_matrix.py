@@ -50,6 +50,7 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "questionnaires:done": {"GET": EVERYONE},  # shows no data
     "questionnaires:progress_link": {"GET": EVERYONE},
     "questionnaires:progress": {"GET": {CL}},
+    "questionnaires:answers": {"GET": {CL}},
     # An empty paper form is refused with the form's errors.
     "questionnaires:paper": {"GET": {FD, CL}, "POST": {FD, CL}},
     "questionnaires:tablet": {"GET": {FD, CL}, "POST": NOBODY},
@@ -242,6 +243,7 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
             "questionnaires:send": {"token": questionnaire_token},
             "questionnaires:progress_link": {"token": make_token(landing.pk, "progress")},
             "questionnaires:progress": {"patient_id": rosa.pk},
+            "questionnaires:answers": {"patient_id": rosa.pk, "time_point_id": baseline.pk},
             "questionnaires:paper": {
                 "patient_id": rosa.pk,
                 "time_point_id": baseline.pk,

@@ -454,9 +454,14 @@ def test_the_staff_questionnaire_pages_and_the_patients_progress_pass_axe(
     today = _patient("Walter", "Nguyen", "en", "+16265550127")
     _plan(today, due_in=timedelta(hours=3))
 
+    answered = TimePoint.objects.get(patient=harold, code="baseline", superseded_at__isnull=True)
     pages = {
         "clinician": [
             ("staff-progress", f"/staff/patients/{harold.pk}/progress/"),
+            (
+                "staff-answers",
+                f"/staff/patients/{harold.pk}/questionnaires/{answered.pk}/answers/",
+            ),
             ("staff-home-clinician", "/staff/"),
         ],
         "front_desk": [
@@ -476,6 +481,9 @@ def test_the_staff_questionnaire_pages_and_the_patients_progress_pass_axe(
                 if name == "staff-progress":
                     assert page.locator(".q-chart svg[role=img]").count() == 7
                     assert page.locator(".q-measure table").count() == 7
+                if name == "staff-answers":
+                    # Every questionnaire of the set, each a table of its questions.
+                    assert page.locator("section.q-answers ol.q-answer-list").count() == 5
                 if name == "staff-home":
                     overdue = page.locator("#overdue-title + p + ul").inner_text()
                     assert "Maria Lopez" in overdue

@@ -45,6 +45,45 @@ def progress(request: HttpRequest, patient_id: int) -> HttpResponse:
             "now": clock.now(),
             "names": charts.TIME_POINT_NAMES,
             "may_enter": may(actor.user, Capability.QUESTIONNAIRE_ENTRY),
+            "show_answers": True,
+        },
+    )
+
+
+@staff_required(Capability.PATIENT_CLINICAL)
+@require_http_methods(["GET", "HEAD"])
+def answers(request: HttpRequest, patient_id: int, time_point_id: int) -> HttpResponse:
+    """What the patient answered at one time point, question by question, for a
+    clinician to see where the scores come from."""
+    actor = Actor.of(request)
+    patient = patient_get(actor, patient_id)
+    time_point = queries.time_point_of(patient, time_point_id)
+    if time_point is None:
+        raise Http404
+    language = translation.get_language() or "en"
+    sheets = queries.answer_sheets(time_point, language=language)
+    sent = {sheet.instrument.code for sheet in sheets}
+    return render(
+        request,
+        "questionnaires/staff_answers.html",
+        {
+            "patient": patient,
+            "point": time_point,
+            "sheets": [
+                {
+                    "sheet": sheet,
+                    "title": sheet.instrument.title.get(language, sheet.instrument.title["en"]),
+                    "scores": [
+                        (measure.title, sheet.response.scores[measure.key], measure.decimals)
+                        for measure in charts.MEASURES
+                        if sheet.response.scores.get(measure.key) is not None
+                    ],
+                }
+                for sheet in sheets
+            ],
+            "waiting": [
+                code for code in rules.instruments_for(time_point.code) if code not in sent
+            ],
         },
     )
 

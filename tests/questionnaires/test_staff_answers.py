@@ -1,0 +1,187 @@
+"""A clinician reads what a patient answered at one time point, question by question:
+the wording they were asked, the answer they gave (blank ones said so), the scores it
+adds up to, and how it came in. Clinicians only; a look is audited."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from mildpath.core import clock
+from mildpath.patients.models import Patient
+from mildpath.practice.models import Location
+from mildpath.questionnaires import instruments, services
+from mildpath.questionnaires.models import TimePoint
+from tests.helpers import NOW, TEST_ACTOR
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "demo_practice")]
+
+ODI = {f"odi_{n}": 2 for n in range(1, 11)} | {"odi_4": None}
+WALKING = {"walking_feet": 250, "walking_method": 1, "walking_capped": False}
+STANDING = {"standing_minutes": 30, "standing_capped": True}
+
+
+def _patient(family: str, slug: str = "santa-monica") -> Patient:
+    patient = Patient.objects.create(
+        given_name="Rosa",
+        family_name=family,
+        date_of_birth=date(1951, 4, 2),
+        phone=f"+1626555{Patient.objects.count():04d}",
+        preferred_language="es",
+        created_at=NOW,
+    )
+    patient.locations.add(Location.objects.get(slug=slug))
+    return patient
+
+
+def _baseline(patient: Patient, slug: str = "santa-monica") -> TimePoint:
+    location = Location.objects.get(slug=slug)
+    return services.follow_up_plan_start(
+        actor=TEST_ACTOR,
+        patient=patient,
+        location=location,
+        anchor_date=NOW.date() + timedelta(days=1),
+        due_at=NOW + timedelta(days=1),
+        now=clock.now(),
+    )
+
+
+def _enter(point: TimePoint, instrument: str, answers: dict, actor=TEST_ACTOR) -> None:
+    services.paper_response_enter(
+        actor=actor, time_point=point, instrument=instrument, answers=answers, now=clock.now()
+    )
+
+
+def _url(point: TimePoint, language: str = "en") -> str:
+    with translation.override(language):
+        return reverse("questionnaires:answers", args=[point.patient_id, point.pk])
+
+
+def _option(instrument: str, item: str, value: int, language: str = "en") -> str:
+    chosen = instruments.latest(instrument).item(item)
+    return next(o.text[language] for o in chosen.options if o.value == value)
+
+
+def _question(instrument: str, item: str, language: str = "en") -> str:
+    return instruments.latest(instrument).item(item).text[language]
+
+
+def _row(page: str, question: str) -> str:
+    """The answer cell of the row asking ``question`` (as the page escapes it)."""
+    from django.utils.html import escape
+
+    found = re.search(
+        rf'<span class="q-answer-q">{re.escape(escape(question))}</span>'
+        r'<span class="q-answer-a">(.*?)</span></li>',
+        page,
+        re.S,
+    )
+    assert found, question
+    return found.group(1)
+
+
+@pytest.fixture
+def clinician(make_staff, sign_in):
+    user = make_staff("clinician", ("santa-monica",))
+    sign_in(user)
+    return user
+
+
+@pytest.fixture
+def answered(make_staff):
+    """Rosa's baseline: ODI from paper with section 4 blank, walking and standing."""
+    patient = _patient("Delgado")
+    point = _baseline(patient)
+    entered_by = make_staff("front_desk", ("santa-monica",), username="desk.maria")
+    from mildpath.audit.actor import Actor
+
+    _enter(point, "odi", ODI, actor=Actor(user=entered_by))
+    _enter(point, "walking", WALKING)
+    _enter(point, "standing", STANDING)
+    return point
+
+
+def test_a_clinician_reads_each_question_with_the_answer_given(client, answered, clinician):
+    page = client.get(_url(answered))
+    assert page.status_code == 200
+    text = page.text
+    for n in (1, 2, 3, 5, 10):
+        assert _row(text, _question("odi", f"odi_{n}")) == _option("odi", f"odi_{n}", 2)
+    assert "Not answered" in _row(text, _question("odi", "odi_4"))
+    assert _row(text, _question("walking", "walking_feet")) == "250 ft"
+    assert _row(text, _question("walking", "walking_method")) == _option(
+        "walking", "walking_method", 1
+    )
+    assert _row(text, _question("standing", "standing_minutes")) == "30 min"
+    assert _row(text, _question("standing", "standing_capped")) == "Yes"
+    # The scores the answers add up to: nine sections of 2 out of 45 is 40.0%.
+    assert re.search(r"<dt>Oswestry Disability Index \(ODI\)</dt><dd>40\.0</dd>", text)
+    assert "From a paper form, entered by staff" in text
+    assert "Entered by desk.maria." in text
+    assert "Sent November 24, 2026, 9 a.m." in text
+
+
+def test_it_lists_what_the_time_point_still_waits_for(client, answered, clinician):
+    text = client.get(_url(answered)).text
+    assert "Not sent yet:" in text
+    waiting = text.split("Not sent yet:")[1].split("</p>")[0]
+    assert "Pain" in waiting or "pain" in waiting
+    assert "Oswestry" not in waiting
+
+
+def test_in_spanish_the_questions_and_answers_are_the_spanish_wording(client, answered, clinician):
+    text = client.get(_url(answered, "es")).text
+    assert _row(text, _question("odi", "odi_1", "es")) == _option("odi", "odi_1", 2, "es")
+    assert "Sin respuesta" in _row(text, _question("odi", "odi_4", "es"))
+    assert _row(text, _question("walking", "walking_feet", "es")) == "250 pies"
+
+
+def test_a_time_point_with_nothing_sent_says_so(client, clinician):
+    point = _baseline(_patient("Vacía"))
+    text = client.get(_url(point)).text
+    assert "No questionnaire has been sent for this time point yet." in text
+
+
+def test_the_progress_page_links_to_the_answers_of_an_answered_time_point_only(
+    client, answered, clinician
+):
+    page = client.get(reverse("questionnaires:progress", args=[answered.patient_id]))
+    links = re.findall(r'href="(/staff/patients/\d+/questionnaires/\d+/answers/)"', page.text)
+    assert links == [_url(answered)]
+
+
+def test_reading_the_answers_is_audited(client, answered, clinician, audit_log):
+    with audit_log.exactly_one(
+        action="patient.read", actor=clinician, patient_id=answered.patient_id
+    ):
+        assert client.get(_url(answered)).status_code == 200
+
+
+def test_the_front_desk_is_refused_the_answers(client, answered, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("santa-monica",)))
+    page = client.get(_url(answered))
+    assert page.status_code == 403
+    assert _option("odi", "odi_1", 2) not in page.text
+
+
+def test_a_time_point_is_found_only_through_its_own_patient(client, answered, clinician):
+    """Enumeration: another patient's id in the address, with this time point's id, or a
+    patient at another clinic, answer not found, never the answers."""
+    other = _patient("Otra")
+    wrong_patient = reverse("questionnaires:answers", args=[other.pk, answered.pk])
+    assert client.get(wrong_patient).status_code == 404
+    elsewhere = _patient("Lejos", slug="pasadena")
+    point = _baseline(elsewhere, slug="pasadena")
+    _enter(point, "walking", WALKING)
+    assert client.get(_url(point)).status_code == 404
+    missing = reverse("questionnaires:answers", args=[answered.patient_id, 999_999])
+    assert client.get(missing).status_code == 404
+
+
+def test_a_replaced_time_point_is_not_found(client, answered, clinician):
+    TimePoint.objects.filter(pk=answered.pk).update(superseded_at=NOW)
+    assert client.get(_url(answered)).status_code == 404
