@@ -1,6 +1,7 @@
 """What several test modules share: the suite's reference moment, a live server of the
-app on the suite's database, a free port, the actor tests act as, one way to run the
-outbox worker's round, and the admin pages every URL check walks.
+app on a database of its own (a copy of a template made once per process), a free port,
+the actor tests act as, one way to run the outbox worker's round, and the admin pages
+every URL check walks.
 
 Importing this module needs no Django set-up (tests/pgcluster.py, which bench/ uses
 before Django starts, takes its free port from here): what needs the app registry is
@@ -9,17 +10,21 @@ imported where it is used.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,43 +84,143 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Template databases, one pair per process (each xdist worker has its own): migrated,
+# and migrated with the demo loaded. Each is made once by the real commands, run as
+# subprocesses as a server's own database once was, and every Server then gets a copy,
+# which takes a fraction of a second instead of the 6 s of CPU that migrate and
+# load_demo cost. What makes a copy as good as loading afresh:
+# - migrate and load_demo write nothing outside the database under the test profile (its
+#   SECRET_KEY is fixed, not a file under MILDPATH_VAR_DIR; the demo writes no files);
+# - neither the migrations nor load_demo read the settings a test changes (the booking
+#   lock, timeouts, the flood guard, where mail goes), so one template serves every test;
+# - load_demo without --visits books nothing relative to today: only the demo patients'
+#   created_at comes from the real clock, when the template is made, which is this
+#   session. Loading visits into a template would date them from the session's start;
+# - a PostgreSQL copy (CREATE DATABASE ... TEMPLATE) carries the sequences; a SQLite one
+#   is the whole file, through the backup API (safe in WAL mode).
+_TEMPLATES: dict[tuple[str, bool], str] = {}  # (vendor, demo) -> SQLite file or database
+_TEMPLATE_DIR: list[Path] = []  # made on first use, removed when the process exits
+
+
+def _template_dir() -> Path:
+    if not _TEMPLATE_DIR:
+        folder = Path(tempfile.mkdtemp(prefix="mildpath-templates-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _TEMPLATE_DIR.append(folder)
+    return _TEMPLATE_DIR[0]
+
+
+def _test_env(database_url: str, var_dir: Path) -> dict[str, str]:
+    """The environment of a ``manage.py`` or gunicorn process of the app under test."""
+    return {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "MILDPATH_PROFILE": "test",
+        "DATABASE_URL": database_url,
+        "MILDPATH_VAR_DIR": str(var_dir),
+    }
+
+
+def _manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+        capture_output=True, timeout=180,
+    )  # fmt: skip
+
+
+def _postgres_url(name: str) -> str:
+    """The URL of database ``name`` on the suite's PostgreSQL cluster."""
+    return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
+
+
+def _postgres_admin(*statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as admin:
+        for statement in statements:
+            admin.execute(statement)  # our own names, quoted
+
+
+def _database_copy(vendor: str, template: str, target: str) -> None:
+    """A copy of ``template`` as ``target`` (PostgreSQL: database names; SQLite: files).
+    The PostgreSQL template must have no connection open: it has none, since the
+    processes that made it have exited and it refuses new ones."""
+    if vendor == "postgresql":
+        _postgres_admin(f'CREATE DATABASE "{target}" TEMPLATE "{template}"')
+        return
+    with (
+        closing(sqlite3.connect(template)) as source,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
+
+
+def _template(vendor: str, demo: bool) -> str:
+    """This process's template: migrated, and with ``demo`` the demo loaded too; made on
+    first use (the demo one from a copy of the migrated one)."""
+    key = (vendor, demo)
+    if key in _TEMPLATES:
+        return _TEMPLATES[key]
+    kind = "demo" if demo else "migrated"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    folder = _template_dir()
+    if vendor == "postgresql":
+        # Per worker, so two workers never make the same one; the cluster, and with it
+        # every template, is thrown away at the end of the session.
+        template = f"template_{worker}_{kind}_{uuid.uuid4().hex[:8]}"
+        url = _postgres_url(template)
+    else:
+        template = str(folder / f"{kind}.sqlite3")
+        url = f"sqlite:///{template}"
+    if demo:
+        _database_copy(vendor, _template(vendor, demo=False), template)
+        _manage(_test_env(url, folder), "load_demo")
+    else:
+        if vendor == "postgresql":
+            _postgres_admin(f'CREATE DATABASE "{template}"')
+        _manage(_test_env(url, folder), "migrate", "--noinput")
+    if vendor == "postgresql":
+        # Nothing may connect to a template while it is copied.
+        _postgres_admin(f'ALTER DATABASE "{template}" WITH ALLOW_CONNECTIONS false')
+    _TEMPLATES[key] = template
+    return template
+
+
 class Server:
+    """The app in other processes (gunicorn, ``manage.py`` commands) on a database of its
+    own: a file under ``tmp_path`` on SQLite, a fresh database on the suite's PostgreSQL
+    cluster. The database exists once ``prepare`` (or ``start``, which calls it) ran."""
+
     def __init__(self, tmp_path: Path, lock: bool) -> None:
         self.port = free_port()
         self.vendor = connection.vendor
         if self.vendor == "postgresql":
-            self.database_url = self._fresh_postgres_database()
+            self.database = f"race_{uuid.uuid4().hex[:10]}"
+            self.database_url = _postgres_url(self.database)
         else:
-            self.database_url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+            self.database = str(tmp_path / "race.sqlite3")
+            self.database_url = f"sqlite:///{self.database}"
         self.env = {
-            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-            "MILDPATH_PROFILE": "test",
-            "DATABASE_URL": self.database_url,
+            **_test_env(self.database_url, tmp_path),
             "MILDPATH_TEST_BOOKING_LOCK": "on" if lock else "off",
-            "MILDPATH_VAR_DIR": str(tmp_path),
             # Every attempt comes from 127.0.0.1: lift the public flood guard.
             "MILDPATH_PUBLIC_CREATIONS_PER_HOUR": "1000000",
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.prepared = False
 
-    def _fresh_postgres_database(self) -> str:
-        import psycopg
-
-        base = os.environ["DATABASE_URL"]
-        name = f"race_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        return base.rsplit("/", 1)[0] + f"/{name}"
+    def prepare(self, demo: bool = True) -> None:
+        """Give the server its database, migrated and with ``demo`` the demo practice
+        loaded: a copy of this process's template, as ``manage.py migrate`` and
+        ``load_demo`` would have left it."""
+        _database_copy(self.vendor, _template(self.vendor, demo), self.database)
+        self.prepared = True
 
     def manage(self, *args: str) -> None:
-        subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True,
-            capture_output=True, timeout=180,
-        )  # fmt: skip
+        _manage(self.env, *args)
 
     def start(self) -> None:
-        self.manage("migrate", "--noinput")
-        self.manage("load_demo")
+        if not self.prepared:
+            self.prepare()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
             [str(gunicorn), "mildpath.wsgi", "--bind", f"127.0.0.1:{self.port}",

@@ -70,8 +70,7 @@ print("RESULT " + json.dumps(seen))
 def answers(tmp_path_factory) -> dict[tuple[str, str], dict[str, object]]:
     tmp = tmp_path_factory.mktemp("production")
     server = Server(tmp, lock=True)  # its database: SQLite here, or a fresh PostgreSQL one
-    server.manage("migrate", "--noinput")
-    server.manage("load_demo")
+    server.prepare()
     env = {**server.env, **SAFE, "DATABASE_URL": server.database_url}
     for name in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "MILDPATH_TEST_BOOKING_LOCK"):
         env.pop(name, None)

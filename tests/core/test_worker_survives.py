@@ -181,7 +181,7 @@ def test_the_worker_outlives_an_unavailable_database_and_healthz_says_so(tmp_pat
 @pytest.mark.django_db
 def test_a_worker_started_with_exit_with_parent_stops_when_its_parent_is_killed(tmp_path):
     server = Server(tmp_path, lock=True)
-    server.manage("migrate", "--noinput")
+    server.prepare(demo=False)
     worker_pid = tmp_path / "worker.pid"
     parent = subprocess.Popen(
         ["/bin/sh", "-c",

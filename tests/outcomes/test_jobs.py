@@ -101,8 +101,7 @@ def test_parallel_requests_queue_one_job(tmp_path):
     """Four processes ask at the same moment, each on its own connection, as a
     double-click on several gunicorn threads would: one job."""
     server = Server(tmp_path, lock=True)
-    server.manage("migrate", "--noinput")
-    server.manage("load_demo")
+    server.prepare()
     env = {**server.env, "ASK_AT": str(time.time() + 6)}
     asks = [
         subprocess.Popen(

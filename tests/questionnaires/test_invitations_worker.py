@@ -229,8 +229,7 @@ def _wait_for(what: str, condition: Callable[[], bool], log: Path) -> None:
 def test_it_invites_each_time_point_exactly_once_though_the_worker_is_killed_mid_run(tmp_path):
     server = Server(tmp_path, lock=True)
     server.env["MILDPATH_EMAIL_FILE_PATH"] = str(tmp_path / "mail")
-    server.manage("migrate", "--noinput")
-    server.manage("load_demo")
+    server.prepare()
     seeded = _manage(server, "shell", "-c", f"from {__name__} import seed; seed({PATIENTS})")
     assert seeded.returncode == 0, seeded.stderr[-2000:]
     plan = _plan(server)

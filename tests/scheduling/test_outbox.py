@@ -14,10 +14,11 @@ worker process, whatever dies when.
 - the real worker killed at a random moment loses nothing and repeats at most the one
   message it was handing over.
 
-The tests that run workers use ``Server``'s database (migrated and loaded by ``manage``
-subprocesses), the real clock, and the file email backend (``MILDPATH_EMAIL_FILE_PATH``):
-every email in a file carries the message's key as its Message-ID. Texts go through
-the SMS backends below, which the worker subprocesses import from this module.
+The tests that run workers use ``Server``'s database (a copy of one migrated and loaded
+by ``manage`` subprocesses), the real clock, and the file email backend
+(``MILDPATH_EMAIL_FILE_PATH``): every email in a file carries the message's key as its
+Message-ID. Texts go through the SMS backends below, which the worker subprocesses
+import from this module.
 """
 
 from __future__ import annotations
@@ -243,8 +244,7 @@ def _server(tmp_path: Path) -> Server:
     """A migrated, loaded database of the app; emails as files under tmp_path/mail."""
     server = Server(tmp_path, lock=True)
     server.env["MILDPATH_EMAIL_FILE_PATH"] = str(tmp_path / "mail")
-    server.manage("migrate", "--noinput")
-    server.manage("load_demo")
+    server.prepare()
     return server
 
 
