@@ -43,7 +43,8 @@ class RegistryJob(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # The report's numbers, for the page to draw (reports only).
     result = models.JSONField(_("result"), default=dict)
-    # What can be downloaded: {"csv": "<stored name>", "pdf": ..., "parquet": ...}.
+    # What can be downloaded: {"csv": "<stored name>", "pdf-en": ..., "pdf-es": ..., "parquet": ...}
+    # (a report has a PDF in each language of the site; one built before had "pdf").
     files = models.JSONField(_("files"), default=dict)
     error = models.CharField(_("error"), max_length=300, blank=True)
 

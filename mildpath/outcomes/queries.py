@@ -63,10 +63,31 @@ class Download:
     content_type: str
 
 
-def job_download(actor: Actor, job: RegistryJob, what: str, *, now: datetime) -> Download:
-    """A finished job's file, its download audited (Http404 when there is none)."""
-    stored = job.files.get(what) if job.status == RegistryJob.Status.DONE else None
-    if not isinstance(stored, str) or what not in FILE_TYPES:
+def pdf_key(language: str) -> str:
+    """Where a report's files name its PDF in ``language``."""
+    return f"pdf-{language}"
+
+
+def stored_file(job: RegistryJob, what: str, *, language: str) -> str | None:
+    """The stored name of a finished job's ``what`` (csv, pdf, parquet); a report's PDF
+    in ``language`` when it has one, else in the language it was built in."""
+    if job.status != RegistryJob.Status.DONE or what not in FILE_TYPES:
+        return None
+    stored = job.files.get(pdf_key(language)) if what == "pdf" else None
+    stored = stored or job.files.get(what)
+    if what == "pdf" and not stored:
+        # Built in the practice's language only, or in every one but this.
+        stored = job.files.get(pdf_key(settings.LANGUAGE_CODE))
+    return stored if isinstance(stored, str) else None
+
+
+def job_download(
+    actor: Actor, job: RegistryJob, what: str, *, language: str, now: datetime
+) -> Download:
+    """A finished job's file (a report's PDF in ``language``), its download audited
+    (Http404 when there is none)."""
+    stored = stored_file(job, what, language=language)
+    if stored is None:
         raise Http404
     path = Path(settings.MILDPATH_REGISTRY_DIR) / stored
     if not path.is_file():
@@ -76,7 +97,11 @@ def job_download(actor: Actor, job: RegistryJob, what: str, *, now: datetime) ->
         actor=actor,
         now=now,
         obj=job,
-        detail={"file": what, "kind": job.kind},
+        detail={
+            "file": what,
+            "kind": job.kind,
+            **({"language": language} if what == "pdf" else {}),
+        },
     )
     stamp = (job.finished_at or now).strftime("%Y-%m-%d")
     name = "deidentified-export" if job.kind == RegistryJob.Kind.EXPORT else "outcomes-report"

@@ -20,7 +20,7 @@ from mildpath.core import clock
 from mildpath.outcomes import services
 from mildpath.outcomes.export import csv_to_parquet, export_csv
 from mildpath.outcomes.models import RegistryJob
-from mildpath.outcomes.queries import public_summary
+from mildpath.outcomes.queries import pdf_key, public_summary
 from mildpath.outcomes.registry import Filters, registry_read
 from mildpath.outcomes.report import report_build
 
@@ -111,12 +111,15 @@ def _report(job: RegistryJob, folder: Path, now: datetime) -> tuple[dict[str, An
     # WeasyPrint and matplotlib take two seconds to load: not in every worker's start.
     from mildpath.outcomes.pdf import report_pdf
 
-    files = {"csv": _stored_name(job, "csv"), "pdf": _stored_name(job, "pdf")}
+    files = {"csv": _stored_name(job, "csv")}
     report_csv(result, folder / files["csv"])
     services.registry_job_progress(job=job, percent=85, stage="writing the PDF", now=clock.now())
-    # A report is built outside any request: in the practice's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        (folder / files["pdf"]).write_bytes(report_pdf(result, language=settings.LANGUAGE_CODE))
+    # Built outside any request: a PDF in each of the site's languages, so that whoever
+    # downloads it reads it in the language their pages are in (``queries.stored_file``).
+    for language, _name in settings.LANGUAGES:
+        name = files[pdf_key(language)] = _stored_name(job, "pdf")
+        with translation.override(language):
+            (folder / name).write_bytes(report_pdf(result, language=language))
     return result, files
 
 

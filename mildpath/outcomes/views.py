@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -104,8 +106,13 @@ def _downloads(job: RegistryJob) -> list[tuple[str, str]]:
     return [
         (str(names[what]), reverse(URL_NAMES[job.kind]["download"], args=[job.pk, what]))
         for what in FILES[job.kind]
-        if what in job.files
+        if queries.stored_file(job, what, language=_language())
     ]
+
+
+def _language() -> str:
+    """The language of the page, and so of the PDF its link downloads."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def _job_context(job: RegistryJob) -> dict[str, Any]:
@@ -249,7 +256,7 @@ def _download(request: HttpRequest, job_id: int, what: str, *, kind: str) -> Fil
     job = queries.job_for(actor, job_id, kind=kind)
     if what not in FILES[kind]:
         raise Http404
-    found = queries.job_download(actor, job, what, now=clock.now())
+    found = queries.job_download(actor, job, what, language=_language(), now=clock.now())
     try:
         handle = found.path.open("rb")
     except OSError as exc:

@@ -60,7 +60,9 @@ def test_a_report_asked_for_is_built_by_the_worker_round_with_its_files(manager,
     assert job.progress == 100
     assert job.result["patients"] == 12
     folder = settings.MILDPATH_REGISTRY_DIR
-    assert (folder / job.files["pdf"]).read_bytes().startswith(b"%PDF")
+    # A PDF in each language of the site, for whoever downloads it.
+    for language in ("en", "es"):
+        assert (folder / job.files[f"pdf-{language}"]).read_bytes().startswith(b"%PDF")
     with (folder / job.files["csv"]).open() as table:
         rows = list(csv.DictReader(table))
     odi_12 = next(r for r in rows if (r["measure"], r["time_point"]) == ("odi", "month_12"))

@@ -252,6 +252,35 @@ def test_a_download_waits_for_the_job_then_comes_as_an_attachment_never_cached(
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_the_pdf_comes_in_the_language_of_the_page_it_is_downloaded_from(
+    client, clinician, settings, audit_log
+):
+    job = _job(
+        clinician,
+        files={
+            "pdf-en": _stored(settings, "en.pdf", b"%PDF-1.7 english"),
+            "pdf-es": _stored(settings, "es.pdf", b"%PDF-1.7 spanish"),
+        },
+    )
+    english = client.get(f"/staff/registry/reports/{job.pk}/download/pdf/")
+    assert b"".join(english.streaming_content) == b"%PDF-1.7 english"
+    with audit_log.exactly_one(action="registry.download", actor=clinician) as found:
+        spanish = client.get(f"/es/staff/registry/reports/{job.pk}/download/pdf/")
+    assert b"".join(spanish.streaming_content) == b"%PDF-1.7 spanish"
+    assert found["event"].detail == {"file": "pdf", "kind": "report", "language": "es"}
+    # The page's link leads there too.
+    page = client.get(f"/es/staff/registry/reports/{job.pk}/")
+    assert f"/es/staff/registry/reports/{job.pk}/download/pdf/" in page.content.decode()
+
+
+def test_a_report_built_with_one_pdf_downloads_it_whatever_the_language(
+    client, clinician, settings
+):
+    job = _job(clinician, files={"pdf": _stored(settings, "old.pdf", b"%PDF-1.7 old")})
+    spanish = client.get(f"/es/staff/registry/reports/{job.pk}/download/pdf/")
+    assert b"".join(spanish.streaming_content) == b"%PDF-1.7 old"
+
+
 def test_only_a_kinds_own_files_download(client, clinician, settings):
     job = _job(clinician, files={"parquet": _stored(settings, "odd.parquet", b"PAR1")})
     assert client.get(f"/staff/registry/reports/{job.pk}/download/parquet/").status_code == 404
