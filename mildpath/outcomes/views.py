@@ -153,7 +153,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         return _see_other(_job_url(asked))
     job = queries.report_latest(actor, filters)
-    context: dict[str, Any] = {"form": form, "filters_query": _filters_query(filters)}
+    context: dict[str, Any] = {
+        "form": form,
+        "filters_query": _filters_query(filters),
+        "filters_words": filters_in_words(filters),
+    }
     if job is not None:
         context.update(_job_context(job))
         # Without the script, "Check again" reloads this page: the report shows here.

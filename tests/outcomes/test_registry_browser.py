@@ -76,6 +76,14 @@ def test_the_registry_pages_pass_axe_on_a_phone_and_a_desk(page, make_staff, sig
         == "page"
     )
 
+    # The filters fold into one line above a report; the keyboard opens them.
+    choose = page.get_by_role("button", name="Choose these patients")
+    assert not choose.is_visible()
+    page.locator("details.registry-choice > summary").focus()
+    page.keyboard.press("Enter")
+    assert choose.is_visible()
+    assert_accessible(page)
+
     _check(page, "/staff/registry/export/")
     assert page.get_by_role("heading", name="What is left out (HIPAA Safe Harbor)").is_visible()
 

@@ -135,6 +135,19 @@ def test_the_dashboard_shows_the_newest_report_for_the_filters_chosen(
     assert "12 patients" not in other and "Build the report" in other
 
 
+def test_with_a_report_to_read_the_filters_fold_into_a_line_naming_the_patients(
+    client, clinician, result
+):
+    empty = client.get(DASHBOARD).content.decode()
+    assert '<details class="registry-choice" open>' in empty  # nothing to read: choose
+    _job(clinician, result=result, filters={**_no_filters(), "levels": "2"})
+    page = client.get(f"{DASHBOARD}?levels=2").content.decode()
+    assert '<details class="registry-choice">' in page
+    summary = page.split("<summary>")[1].split("</summary>")[0]
+    assert "Which patients" in summary and "two or more levels treated" in summary
+    assert 'name="levels"' in page  # the same form, a click away
+
+
 # --- the job's page ---------------------------------------------------------------------------
 
 
