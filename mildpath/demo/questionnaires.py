@@ -5,7 +5,8 @@ charts have something to show (``load_demo --visits``, which ``make run`` runs).
   procedure about 14 months ago: the intake set at their consultation a few weeks
   before, then 1 week, 6 weeks, 3, 6 and 12 months, each answered on paper and entered
   inside its window, improving over the year (ODI about 45 to 25, leg pain 8 to 3,
-  standing 8 to 25 minutes; Harold stands the whole 30 minutes at 12 months).
+  standing 8 to 25 minutes; Harold stands the whole 30 minutes at 12 months). Their
+  charts hold the clinical records from the MRI to the signed procedure (``demo.care``).
 * Theodore Marsh, a patient the demo adds at Santa Monica, had it a year ago:
   everything up to 6 months is in; the 12-month set was sent and is overdue.
 * Of the new patients the demo visits booked at Santa Monica, the one whose
@@ -32,6 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import transaction
 
 from mildpath.audit.actor import Actor
+from mildpath.demo.care import demo_clinical_history
 from mildpath.demo.loader import DEMO_PATIENTS
 from mildpath.patients.models import Patient
 from mildpath.patients.services import patient_create
@@ -190,13 +192,31 @@ def _history(
     }
     _enter(loaded, baseline, rng, ends, progress=0.0, at=visit - timedelta(minutes=25))
 
-    points = follow_up_plan_reanchor(
-        actor=ACTOR,
+    # The imaging, evaluation, plan and signed procedure record (``demo.care``): signing
+    # the procedure counts the follow-up plan from its date, as in the clinic.
+    recorded = demo_clinical_history(
+        fallback=ACTOR,
         patient=patient,
         location=location,
-        procedure_date=procedure,
-        now=_at(consultation + timedelta(days=1), 15, 0, location),
+        consultation=consultation,
+        visit=visit,
+        procedure=procedure,
+        rng=rng,
     )
+    if recorded:
+        points = list(
+            TimePoint.objects.filter(
+                patient=patient, superseded_at__isnull=True, anchor=TimePoint.Anchor.PROCEDURE
+            ).order_by("target", "id")
+        )
+    else:  # nobody does procedures there: the plan is counted from the date alone
+        points = follow_up_plan_reanchor(
+            actor=ACTOR,
+            patient=patient,
+            location=location,
+            procedure_date=procedure,
+            now=_at(consultation + timedelta(days=1), 15, 0, location),
+        )
     due = [point for point in points if point.due_at is not None and point.due_at <= now]
     answered = due[:-1] if leave_last else due
     for point in due:

@@ -148,3 +148,40 @@ def test_the_demo_logins_see_the_overdue_list_and_the_progress_charts(frozen, cl
     page = sign_in(clinician).get(reverse("questionnaires:progress", args=[rosa.pk]))
     assert page.status_code == 200
     assert page.content.decode().count("<svg") >= 5
+
+
+def test_the_demos_treated_patients_have_their_pathway_on_the_chart(frozen, client, sign_in):
+    """From the MRI to the signed procedure, and the follow-ups counted from its date."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mildpath.care.models import CareConsent, Evaluation, ProcedureRecord, TreatmentPlan
+
+    _load_demo()
+    treated = ["Delgado", "Jenkins", "Tanaka", "Marsh"]
+    for family in treated:
+        patient = Patient.objects.get(family_name=family)
+        procedure = ProcedureRecord.objects.get(patient=patient)
+        assert procedure.signed_at is not None and procedure.diagnosis == "M48.062", family
+        assert Evaluation.objects.get(patient=patient).decision == "candidate", family
+        assert TreatmentPlan.objects.get(patient=patient).mild_levels == ["L4-L5"], family
+        assert patient.imaging.get().performed_on < procedure.performed_on, family
+        assert CareConsent.objects.get(patient=patient).registry, family
+        counted = TimePoint.objects.filter(
+            patient=patient, superseded_at__isnull=True, anchor="procedure"
+        )
+        assert {point.anchor_date for point in counted} == {procedure.performed_on}, family
+        assert procedure.signed_at.date() >= procedure.performed_on, family
+    # Harold, 79, is a Medicare patient: treated within the approved study.
+    harold = ProcedureRecord.objects.get(patient__family_name="Jenkins")
+    assert harold.medicare_ced and harold.study_nct.startswith("NCT")
+
+    clinician = User.objects.get(username="demo.clinician")
+    TOTPDevice.objects.create(user=clinician, name="app", confirmed=True)
+    rosa = Patient.objects.get(family_name="Delgado")
+    response = sign_in(clinician).get(reverse("care:chart", args=[rosa.pk]))
+    assert response.status_code == 200
+    chart = response.content.decode()
+    for seen in ("No imaging recorded yet.", "Not signed"):
+        assert seen not in chart
+    for seen in ("MRI of", "Candidate for mild", "The mild procedure", "Signed"):
+        assert seen in chart
