@@ -49,6 +49,7 @@ ACTIONS: dict[str, Promise] = {
     "response.save": _("Questionnaire answers saved"),
     "response.complete": _("Questionnaires sent"),
     "response.paper": _("Paper questionnaire entered"),
+    "answers.read": _("Questionnaire answers viewed"),
     "plan.overdue": _("Overdue questionnaires listed"),
     "instrument.text": _("Questionnaire wording loaded"),
     "chart.read": _("Chart viewed"),

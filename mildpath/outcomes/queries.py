@@ -97,11 +97,7 @@ def job_download(
         actor=actor,
         now=now,
         obj=job,
-        detail={
-            "file": what,
-            "kind": job.kind,
-            **({"language": language} if what == "pdf" else {}),
-        },
+        detail={"file": what, "kind": job.kind, **_pdf_language(job, stored)},
     )
     stamp = (job.finished_at or now).strftime("%Y-%m-%d")
     name = "deidentified-export" if job.kind == RegistryJob.Kind.EXPORT else "outcomes-report"
@@ -110,6 +106,15 @@ def job_download(
         filename=f"mildpath-{name}-{stamp}-{job.pk}.{what}",
         content_type=FILE_TYPES[what],
     )
+
+
+def _pdf_language(job: RegistryJob, stored: str) -> dict[str, str]:
+    """The language of the PDF served, for its audit entry (none for a PDF built before
+    reports had one per language, or for another file)."""
+    for code, _name in settings.LANGUAGES:
+        if job.files.get(pdf_key(code)) == stored:
+            return {"language": code}
+    return {}
 
 
 def public_summary() -> PublicSummary | None:

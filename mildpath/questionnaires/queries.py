@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from mildpath.accounts.access import scoped_locations
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
+from mildpath.core import clock
 from mildpath.patients.models import Patient, PatientLink
-from mildpath.patients.queries import patient_list, patients_in_scope
+from mildpath.patients.queries import patient_for_change, patient_list, patients_in_scope
 from mildpath.questionnaires import answers, instruments
 from mildpath.questionnaires.models import InstrumentText, Response, TimePoint
 
@@ -55,8 +57,27 @@ class AnswerSheet:
     rows: list[answers.AnswerRow]
 
 
+def answers_time_point(actor: Actor, patient_id: int, time_point_id: int) -> TimePoint:
+    """A current time point of a patient in the actor's scope, for a clinician to read
+    its answers item by item; the look is audited, naming the time point (Http404, the
+    refusal audited, for a patient elsewhere; Http404 for another patient's time point)."""
+    patient = patient_for_change(actor, patient_id)
+    time_point = time_point_of(patient, time_point_id)
+    if time_point is None:
+        raise Http404
+    record(
+        action="answers.read",
+        actor=actor,
+        now=clock.now(),
+        obj=time_point,
+        patient_id=patient.pk,
+        detail={"time_point": time_point.code},
+    )
+    return time_point
+
+
 def answer_sheets(time_point: TimePoint, *, language: str) -> list[AnswerSheet]:
-    """The questionnaires sent at a time point already read through its patient's scope,
+    """The questionnaires sent at a time point already read through ``answers_time_point``,
     in the order the patient met them, each in the wording of the version answered (the
     practice's licensed wording in ``language`` when it has loaded one)."""
     complete = {

@@ -4,12 +4,15 @@ worker's round, with their progress, their files, and a worker that dies mid-way
 from __future__ import annotations
 
 import csv
+import io
+import re
 import subprocess
 import sys
 import time
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.models import AuditEvent
@@ -61,8 +64,10 @@ def test_a_report_asked_for_is_built_by_the_worker_round_with_its_files(manager,
     assert job.result["patients"] == 12
     folder = settings.MILDPATH_REGISTRY_DIR
     # A PDF in each language of the site, for whoever downloads it.
-    for language in ("en", "es"):
-        assert (folder / job.files[f"pdf-{language}"]).read_bytes().startswith(b"%PDF")
+    for language, words in (("en", "patients in the registry"), ("es", "pacientes en el registro")):
+        pdf = (folder / job.files[f"pdf-{language}"]).read_bytes()
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert words in re.sub(r"\s+", " ", text), language
     with (folder / job.files["csv"]).open() as table:
         rows = list(csv.DictReader(table))
     odi_12 = next(r for r in rows if (r["measure"], r["time_point"]) == ("odi", "month_12"))

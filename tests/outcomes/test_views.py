@@ -287,11 +287,13 @@ def test_the_pdf_comes_in_the_language_of_the_page_it_is_downloaded_from(
 
 
 def test_a_report_built_with_one_pdf_downloads_it_whatever_the_language(
-    client, clinician, settings
+    client, clinician, settings, audit_log
 ):
     job = _job(clinician, files={"pdf": _stored(settings, "old.pdf", b"%PDF-1.7 old")})
-    spanish = client.get(f"/es/staff/registry/reports/{job.pk}/download/pdf/")
+    with audit_log.exactly_one(action="registry.download", actor=clinician) as found:
+        spanish = client.get(f"/es/staff/registry/reports/{job.pk}/download/pdf/")
     assert b"".join(spanish.streaming_content) == b"%PDF-1.7 old"
+    assert found["event"].detail == {"file": "pdf", "kind": "report"}  # its language unknown
 
 
 def test_only_a_kinds_own_files_download(client, clinician, settings):

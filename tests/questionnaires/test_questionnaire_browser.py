@@ -482,7 +482,7 @@ def test_the_staff_questionnaire_pages_and_the_patients_progress_pass_axe(
                     assert page.locator(".q-chart svg[role=img]").count() == 7
                     assert page.locator(".q-measure table").count() == 7
                 if name == "staff-answers":
-                    # Every questionnaire of the set, each a table of its questions.
+                    # Every questionnaire of the set, each a list of its questions and answers.
                     assert page.locator("section.q-answers ol.q-answer-list").count() == 5
                 if name == "staff-home":
                     overdue = page.locator("#overdue-title + p + ul").inner_text()

@@ -55,11 +55,8 @@ def progress(request: HttpRequest, patient_id: int) -> HttpResponse:
 def answers(request: HttpRequest, patient_id: int, time_point_id: int) -> HttpResponse:
     """What the patient answered at one time point, question by question, for a
     clinician to see where the scores come from."""
-    actor = Actor.of(request)
-    patient = patient_get(actor, patient_id)
-    time_point = queries.time_point_of(patient, time_point_id)
-    if time_point is None:
-        raise Http404
+    time_point = queries.answers_time_point(Actor.of(request), patient_id, time_point_id)
+    patient = time_point.patient
     language = translation.get_language() or "en"
     sheets = queries.answer_sheets(time_point, language=language)
     sent = {sheet.instrument.code for sheet in sheets}

@@ -56,6 +56,9 @@ def questionnaire_url_issue(*, actor: Actor, time_point: TimePoint, now: datetim
     return url
 
 
+# One transaction with its link, its messages and the time point's mark (the worker's
+# round already holds one; the front desk's "send again" does not).
+@transaction.atomic(savepoint=False)
 def questionnaire_messages_queue(
     *,
     actor: Actor,
