@@ -190,6 +190,15 @@ class Evaluation(models.Model):
         return f"{self.decision} ({self.patient_id})"
 
 
+class Diagnosis(models.TextChoices):
+    # ICD-10-CM: spinal stenosis, lumbar region, without / with neurogenic claudication.
+    WITHOUT_CLAUDICATION = (
+        "M48.061",
+        _("M48.061: lumbar stenosis without neurogenic claudication"),
+    )
+    WITH_CLAUDICATION = "M48.062", _("M48.062: lumbar stenosis with neurogenic claudication")
+
+
 class TreatmentPlan(models.Model):
     class Option(models.TextChoices):
         CONSERVATIVE = (
@@ -206,6 +215,10 @@ class TreatmentPlan(models.Model):
     )
     evaluation = models.ForeignKey(
         Evaluation, on_delete=models.PROTECT, related_name="plans", null=True, blank=True
+    )
+    # What the plan treats (blank on plans written before the plan recorded it).
+    diagnosis = models.CharField(
+        _("diagnosis"), max_length=8, choices=Diagnosis.choices, blank=True
     )
     options = models.JSONField(_("options chosen"))
     mild_levels = models.JSONField(_("levels for mild"), default=list)
@@ -241,13 +254,7 @@ class ProcedureRecord(models.Model):
         LOCAL = "local", _("Local")
         SEDATION = "sedation", _("Local with sedation")
 
-    class Diagnosis(models.TextChoices):
-        # ICD-10-CM: spinal stenosis, lumbar region, without / with neurogenic claudication.
-        WITHOUT_CLAUDICATION = (
-            "M48.061",
-            _("M48.061: lumbar stenosis without neurogenic claudication"),
-        )
-        WITH_CLAUDICATION = "M48.062", _("M48.062: lumbar stenosis with neurogenic claudication")
+    Diagnosis = Diagnosis
 
     CPT = "0275T"  # percutaneous laminotomy/laminectomy (interlaminar), lumbar
     CED_DIAGNOSIS = "Z00.6"  # examination of participant in a clinical research programme

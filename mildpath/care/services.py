@@ -161,10 +161,14 @@ def plan_record(
     summary_en: str,
     summary_es: str,
     now: datetime,
+    diagnosis: str = "",
 ) -> TreatmentPlan:
+    """A treatment plan agreed with the patient; ``diagnosis``: what it treats (ICD-10-CM,
+    ``Diagnosis``), which the procedure record then starts from."""
     plan = TreatmentPlan.objects.create(
         patient=patient,
         evaluation=evaluation,
+        diagnosis=diagnosis,
         options=list(options),
         mild_levels=list(mild_levels),
         mild_side=mild_side,
@@ -181,7 +185,7 @@ def plan_record(
         now=now,
         obj=plan,
         patient_id=patient.pk,
-        detail={"options": list(options)},
+        detail={"options": list(options), **({"diagnosis": diagnosis} if diagnosis else {})},
     )
     return plan
 

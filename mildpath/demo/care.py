@@ -137,6 +137,7 @@ def demo_clinical_history(
         actor=actor,
         patient=patient,
         evaluation=evaluation,
+        diagnosis=ProcedureRecord.Diagnosis.WITH_CLAUDICATION,
         options=["mild", "conservative"],
         mild_levels=["L4-L5"],
         mild_side="both",

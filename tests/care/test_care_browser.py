@@ -228,6 +228,7 @@ def _plan(page, rosa: Patient, evaluation: Evaluation) -> TreatmentPlan:
     _follow(page, "Write a treatment plan")
     assert _path(page) == f"/staff/patients/{rosa.pk}/chart/plans/new/"
     _screen(page, "plan-form")
+    page.get_by_label("M48.062: lumbar stenosis with neurogenic claudication").check()
     page.get_by_label("The mild procedure").check()
     page.locator("#id_mild_levels").get_by_label("L4-L5").check()
     page.get_by_label("Both sides").check()
@@ -240,6 +241,7 @@ def _plan(page, rosa: Patient, evaluation: Evaluation) -> TreatmentPlan:
     spanish = page.get_by_label("Summary for the patient, in Spanish")
     assert "L4-L5" in english.input_value()
     assert page.get_by_label("The mild procedure").is_checked()
+    assert page.get_by_label("M48.062: lumbar stenosis with neurogenic claudication").is_checked()
     english.fill(english.input_value() + " Keep walking every day, as far as is comfortable.")
     spanish.fill("Hoy hablamos de su estenosis lumbar. Elegimos juntos el procedimiento mild.")
     _press(page, "Record the plan")
@@ -247,6 +249,7 @@ def _plan(page, rosa: Patient, evaluation: Evaluation) -> TreatmentPlan:
     assert _path(page) == f"/staff/patients/{rosa.pk}/chart/plans/{plan.pk}/"
     assert "Treatment plan recorded." in _message(page)
     assert (plan.options, plan.mild_levels, plan.mild_side) == (["mild"], ["L4-L5"], "both")
+    assert plan.diagnosis == "M48.062"
     assert plan.evaluation_id == evaluation.pk
     assert plan.summary_es.startswith("Hoy hablamos")
     _screen(page, "plan")

@@ -58,6 +58,7 @@ def clinician(make_staff, sign_in):
 def _plan(patient: Patient, **changes: object) -> TreatmentPlan:
     fields: dict[str, object] = {
         "evaluation": None,
+        "diagnosis": "M48.062",
         "options": ["conservative", "mild"],
         "mild_levels": ["L3-L4", "L4-L5"],
         "mild_side": "both",
@@ -83,6 +84,7 @@ def _evaluation(patient: Patient) -> Evaluation:
 
 def _form(**changes: object) -> dict[str, object]:
     data: dict[str, object] = {
+        "diagnosis": "M48.062",
         "options": ["conservative", "mild"],
         "mild_levels": ["L4-L5", "L3-L4"],
         "mild_side": "both",
@@ -110,6 +112,7 @@ def test_it_stores_the_plan_with_its_options_levels_and_sides(client, clinician,
     plan = TreatmentPlan.objects.get(patient=rosa)
     assert response.status_code == 302
     assert response["Location"] == _url("plan", rosa, plan.pk)
+    assert plan.diagnosis == "M48.062"
     assert plan.options == ["conservative", "mild"]
     assert plan.mild_levels == ["L3-L4", "L4-L5"]  # in the spine's order, as ticked in any
     assert plan.mild_side == "both"
@@ -141,6 +144,8 @@ def test_it_stores_an_other_option_with_its_text(client, clinician, rosa):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
+        ({"diagnosis": None}, "diagnosis", "Choose the diagnosis."),
+        ({"diagnosis": "M48.06"}, "diagnosis", "Choose one of the two diagnoses listed."),
         ({"mild_levels": None}, "mild_levels", "Choose at least one level for mild."),
         ({"mild_side": None}, "mild_side", "Choose the side or sides for mild."),
         (
@@ -244,6 +249,7 @@ def test_the_plan_page_shows_the_plan_and_links_its_summary_in_each_language(
         response = client.get(_url("plan", rosa, plan.pk))
     assert entry["event"].detail == {"section": "plan"}
     page = response.content.decode()
+    assert "M48.062: lumbar stenosis with neurogenic claudication" in page
     assert "The mild procedure" in page
     assert "L3-L4, L4-L5" in page
     assert "Both sides" in page

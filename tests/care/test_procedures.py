@@ -340,6 +340,26 @@ def test_a_new_record_starts_from_the_patients_study_enrolment(client, rosa, cli
     assert re.search(rf'<option value="{marquez.pk}" selected>', page)
 
 
+def test_a_new_record_starts_from_the_plans_diagnosis_levels_and_sides(client, rosa, clinician):
+    services.plan_record(
+        actor=TEST_ACTOR,
+        patient=rosa,
+        evaluation=None,
+        diagnosis="M48.061",
+        options=["mild"],
+        mild_levels=["L3-L4"],
+        mild_side="left",
+        other="",
+        discussion="She chose mild.",
+        summary_en="You chose mild.",
+        summary_es="Usted eligió mild.",
+        now=NOW,
+    )
+    page = client.get(_url("procedure_new", rosa)).content.decode()
+    assert re.search(r'<input type="radio" name="diagnosis" value="M48.061"[^>]*checked', page)
+    assert re.search(r'<input type="radio" name="side" value="left"[^>]*checked', page)
+
+
 # --- the procedure appointment ------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from mildpath.care.models import LEVELS, Evaluation, Side, TreatmentPlan
+from mildpath.care.models import LEVELS, Diagnosis, Evaluation, Side, TreatmentPlan
 
 Option = TreatmentPlan.Option
 TEXT_LIMIT = 5000
@@ -44,6 +44,16 @@ def _text(label: Any, *, lang: str = "", rows: int = 5, help_text: Any = "") -> 
 
 
 class PlanForm(forms.Form):
+    diagnosis = forms.ChoiceField(
+        label=_("Diagnosis (ICD-10-CM)"),
+        choices=Diagnosis.choices,
+        widget=forms.RadioSelect,
+        help_text=_("What the plan treats; a procedure record for it starts from this."),
+        error_messages={
+            "required": _("Choose the diagnosis."),
+            "invalid_choice": _("Choose one of the two diagnoses listed."),
+        },
+    )
     options = forms.MultipleChoiceField(
         label=_("Options chosen"),
         choices=Option.choices,
@@ -143,6 +153,7 @@ class PlanForm(forms.Form):
         their fixed order."""
         data = self.cleaned_data
         return {
+            "diagnosis": data["diagnosis"],
             "evaluation": data["evaluation"],
             "options": in_order(data["options"], Option.values),
             "mild_levels": in_order(data["mild_levels"], [code for code, _label in LEVELS]),

@@ -144,6 +144,8 @@ def _initial_new(request: HttpRequest, patient: Patient, choices: Choices) -> di
         initial["levels"] = list(plan.mild_levels)
         if plan.mild_side:
             initial["side"] = plan.mild_side
+    if plan is not None and plan.diagnosis:
+        initial["diagnosis"] = plan.diagnosis
     return initial
 
 
