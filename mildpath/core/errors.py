@@ -19,11 +19,17 @@ RETRY_AFTER_SECONDS = 5
 # time (lock_not_available), or chosen to end a deadlock (deadlock_detected). Nothing
 # of it was written, so the same answer as Busy is the honest one.
 GAVE_WAY = {"55P03", "40P01"}
+# SQLite's: its one write lock not granted within the connection's timeout.
+SQLITE_GAVE_WAY = {"SQLITE_BUSY"}
 
 
 def _gave_way(exception: Exception) -> bool:
-    return isinstance(exception, OperationalError) and (
-        getattr(exception.__cause__, "sqlstate", None) in GAVE_WAY
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    return (
+        getattr(cause, "sqlstate", None) in GAVE_WAY
+        or getattr(cause, "sqlite_errorname", None) in SQLITE_GAVE_WAY
     )
 
 
