@@ -34,6 +34,7 @@ from django.db import connection
 
 if TYPE_CHECKING:
     from mildpath.audit.actor import Actor
+    from mildpath.patients.models import Patient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,6 +76,24 @@ def send_due(now: datetime) -> dict[int, str]:
         message_id: outbox_send(message_id=message_id, now=now)
         for message_id in outbox_claim(now=now, limit=10_000)
     }
+
+
+def patient_at(given: str, family: str, slug: str, *, language: str = "en") -> Patient:
+    """A patient seen at the location ``slug`` (the demo practice's), born 2 April 1951,
+    with a phone number of their own."""
+    from mildpath.patients.models import Patient
+    from mildpath.practice.models import Location
+
+    patient = Patient.objects.create(
+        given_name=given,
+        family_name=family,
+        date_of_birth=date(1951, 4, 2),
+        phone=f"+1626555{Patient.objects.count():04d}",
+        preferred_language=language,
+        created_at=NOW,
+    )
+    patient.locations.add(Location.objects.get(slug=slug))
+    return patient
 
 
 def free_port() -> int:

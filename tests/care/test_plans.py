@@ -6,7 +6,6 @@ drawing it never fetches anything from outside our own static files."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -18,8 +17,7 @@ from mildpath.care.models import Evaluation, TreatmentPlan
 from mildpath.core import clock
 from mildpath.core.pdf import StaticOnlyFetcher
 from mildpath.patients.models import Patient
-from mildpath.practice.models import Location
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, patient_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "demo_practice")]
 
@@ -30,22 +28,9 @@ SUMMARY_ES = (
 )
 
 
-def _patient(given: str, family: str, slug: str) -> Patient:
-    patient = Patient.objects.create(
-        given_name=given,
-        family_name=family,
-        date_of_birth=date(1951, 4, 2),
-        phone=f"+1626555{Patient.objects.count():04d}",
-        preferred_language="es",
-        created_at=NOW,
-    )
-    patient.locations.add(Location.objects.get(slug=slug))
-    return patient
-
-
 @pytest.fixture
 def rosa() -> Patient:
-    return _patient("Rosa", "Delgado", "santa-monica")
+    return patient_at("Rosa", "Delgado", "santa-monica", language="es")
 
 
 @pytest.fixture
@@ -198,7 +183,7 @@ def test_it_refuses_a_plan_that_breaks_a_rule_naming_the_field_and_stores_nothin
 
 
 def test_it_refuses_another_patients_evaluation(client, clinician, rosa):
-    other = _patient("Ana", "Ruiz", "santa-monica")
+    other = patient_at("Ana", "Ruiz", "santa-monica", language="es")
     response = client.post(_url("plan_new", rosa), _form(evaluation=str(_evaluation(other).pk)))
     assert response.context["form"].errors["evaluation"] == [
         "Choose one of this patient's evaluations."
@@ -261,7 +246,7 @@ def test_the_plan_page_shows_the_plan_and_links_its_summary_in_each_language(
 
 @pytest.mark.parametrize("name", ["plan", "plan_summary", "plan_pdf"])
 def test_another_patients_plan_is_not_found(client, clinician, rosa, name):
-    other = _patient("Ana", "Ruiz", "santa-monica")
+    other = patient_at("Ana", "Ruiz", "santa-monica", language="es")
     plan = _plan(other)
     args: list[object] = [plan.pk] if name == "plan" else [plan.pk, "en"]
     assert client.get(_url(name, rosa, *args)).status_code == 404

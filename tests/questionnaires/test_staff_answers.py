@@ -5,7 +5,7 @@ adds up to, and how it came in. Clinicians only; a look is audited."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -16,26 +16,13 @@ from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
 from mildpath.questionnaires import instruments, services
 from mildpath.questionnaires.models import TimePoint
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, patient_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "demo_practice")]
 
 ODI = {f"odi_{n}": 2 for n in range(1, 11)} | {"odi_4": None}
 WALKING = {"walking_feet": 250, "walking_method": 1, "walking_capped": False}
 STANDING = {"standing_minutes": 30, "standing_capped": True}
-
-
-def _patient(family: str, slug: str = "santa-monica") -> Patient:
-    patient = Patient.objects.create(
-        given_name="Rosa",
-        family_name=family,
-        date_of_birth=date(1951, 4, 2),
-        phone=f"+1626555{Patient.objects.count():04d}",
-        preferred_language="es",
-        created_at=NOW,
-    )
-    patient.locations.add(Location.objects.get(slug=slug))
-    return patient
 
 
 def _baseline(patient: Patient, slug: str = "santa-monica") -> TimePoint:
@@ -95,7 +82,7 @@ def clinician(make_staff, sign_in):
 @pytest.fixture
 def answered(make_staff):
     """Rosa's baseline: ODI from paper with section 4 blank, walking and standing."""
-    patient = _patient("Delgado")
+    patient = patient_at("Rosa", "Delgado", "santa-monica", language="es")
     point = _baseline(patient)
     entered_by = make_staff("front_desk", ("santa-monica",), username="desk.maria")
     from mildpath.audit.actor import Actor
@@ -142,7 +129,7 @@ def test_in_spanish_the_questions_and_answers_are_the_spanish_wording(client, an
 
 
 def test_a_time_point_with_nothing_sent_says_so(client, clinician):
-    point = _baseline(_patient("Vacía"))
+    point = _baseline(patient_at("Rosa", "Vacía", "santa-monica", language="es"))
     text = client.get(_url(point)).text
     assert "No questionnaire has been sent for this time point yet." in text
 
@@ -206,10 +193,10 @@ def test_the_front_desk_is_refused_the_answers(client, answered, make_staff, sig
 def test_a_time_point_is_found_only_through_its_own_patient(client, answered, clinician):
     """Enumeration: another patient's id in the address, with this time point's id, or a
     patient at another clinic, answer not found, never the answers."""
-    other = _patient("Otra")
+    other = patient_at("Rosa", "Otra", "santa-monica", language="es")
     wrong_patient = reverse("questionnaires:answers", args=[other.pk, answered.pk])
     assert client.get(wrong_patient).status_code == 404
-    elsewhere = _patient("Lejos", slug="pasadena")
+    elsewhere = patient_at("Rosa", "Lejos", "pasadena", language="es")
     point = _baseline(elsewhere, slug="pasadena")
     _enter(point, "walking", WALKING)
     assert client.get(_url(point)).status_code == 404

@@ -5,7 +5,7 @@ record, the overdue list on the home page, and a patient's own progress link."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -17,7 +17,7 @@ from mildpath.patients.services import patient_link_issue
 from mildpath.practice.models import Location
 from mildpath.questionnaires import services
 from mildpath.questionnaires.models import Response, TimePoint
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, patient_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "demo_practice")]
 # NOW is Tuesday 24 November 2026, 9 a.m. in California.
@@ -31,19 +31,6 @@ ZCQ = {
 STANDING = {"standing_minutes": "8"}
 WALKING = {"walking_feet": "250", "walking_method": "1"}
 BASELINE_SET = {"nrs": NRS, "odi": ODI, "zcq": ZCQ, "standing": STANDING, "walking": WALKING}
-
-
-def _patient(given: str, family: str, slug: str) -> Patient:
-    patient = Patient.objects.create(
-        given_name=given,
-        family_name=family,
-        date_of_birth=date(1951, 4, 2),
-        phone=f"+1626555{Patient.objects.count():04d}",
-        preferred_language="en",
-        created_at=NOW,
-    )
-    patient.locations.add(Location.objects.get(slug=slug))
-    return patient
 
 
 def _baseline(patient: Patient, slug: str, *, hours: float) -> TimePoint:
@@ -67,7 +54,7 @@ def _paper_url(point: TimePoint, instrument: str) -> str:
 @pytest.fixture
 def rosa():
     """Rosa Delgado, seen at Santa Monica, with a consultation there this afternoon."""
-    patient = _patient("Rosa", "Delgado", "santa-monica")
+    patient = patient_at("Rosa", "Delgado", "santa-monica")
     return patient, _baseline(patient, "santa-monica", hours=5)
 
 
@@ -187,7 +174,7 @@ def test_a_paper_form_replaces_answers_the_patient_began_online(client, rosa, fr
 
 
 def test_a_patient_at_another_location_is_not_found_and_the_refusal_is_audited(client, front_desk):
-    harold = _patient("Harold", "Jenkins", "pasadena")
+    harold = patient_at("Harold", "Jenkins", "pasadena")
     point = _baseline(harold, "pasadena", hours=5)
     for method in (client.get, client.post):
         with_answers = {"data": ODI} if method == client.post else {}
@@ -210,8 +197,8 @@ def test_a_clinician_may_enter_a_paper_form_too(client, rosa, make_staff, sign_i
 
 
 def test_the_tablet_lists_the_baseline_due_for_a_consultation_today(client, rosa, front_desk):
-    _patient(given="Mei", family="Tanaka", slug="santa-monica")  # no plan: nothing due
-    tomorrow = _patient("Ana", "Ruiz", "santa-monica")
+    patient_at("Mei", "Tanaka", "santa-monica")  # no plan: nothing due
+    tomorrow = patient_at("Ana", "Ruiz", "santa-monica")
     _baseline(tomorrow, "santa-monica", hours=30)
     page = client.get(reverse("questionnaires:tablet"))
     assert page.status_code == 200
@@ -294,7 +281,7 @@ def test_after_sending_on_the_tablet_the_page_asks_for_the_tablet_back_and_shows
 
 
 def test_the_front_desk_cannot_hand_over_the_tablet_for_a_patient_elsewhere(client, front_desk):
-    harold = _patient("Harold", "Jenkins", "pasadena")
+    harold = patient_at("Harold", "Jenkins", "pasadena")
     point = _baseline(harold, "pasadena", hours=2)
     assert client.post(reverse("questionnaires:tablet_start", args=[point.pk])).status_code == 404
     assert "Harold" not in client.get(reverse("questionnaires:tablet")).text
@@ -401,15 +388,15 @@ def test_the_patient_record_shows_the_follow_up_plan_with_its_statuses(
 def test_the_overdue_list_shows_unanswered_baselines_at_the_users_locations(
     client, make_staff, sign_in
 ):
-    late = _patient("Iris", "Moreno", "santa-monica")
+    late = patient_at("Iris", "Moreno", "santa-monica")
     _baseline(late, "santa-monica", hours=-1)  # her visit began an hour ago
-    answered = _patient("Ana", "Ruiz", "santa-monica")
+    answered = patient_at("Ana", "Ruiz", "santa-monica")
     done = _baseline(answered, "santa-monica", hours=-2)
     done.completed_at = NOW - timedelta(days=1)
     done.save(update_fields=["completed_at"])
-    not_yet = _patient("Mei", "Tanaka", "santa-monica")
+    not_yet = patient_at("Mei", "Tanaka", "santa-monica")
     _baseline(not_yet, "santa-monica", hours=3)  # due this afternoon
-    elsewhere = _patient("Harold", "Jenkins", "pasadena")
+    elsewhere = patient_at("Harold", "Jenkins", "pasadena")
     _baseline(elsewhere, "pasadena", hours=-1)
 
     for role in ("front_desk", "clinician"):
@@ -430,7 +417,7 @@ def test_the_overdue_list_shows_unanswered_baselines_at_the_users_locations(
 
 
 def test_a_patients_progress_link_shows_their_own_chart_and_table(client, two_time_points):
-    other = _patient("Mei", "Tanaka", "santa-monica")
+    other = patient_at("Mei", "Tanaka", "santa-monica")
     _baseline(other, "santa-monica", hours=5)
     issued = patient_link_issue(
         actor=TEST_ACTOR, patient=two_time_points, purpose="progress", now=clock.now()
