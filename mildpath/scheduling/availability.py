@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from mildpath.practice.models import Location
 from mildpath.scheduling.errors import TimeNotOffered
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
 from mildpath.scheduling.slots import (
@@ -242,3 +243,53 @@ def clashes(
         if whose == patient_id and booked_start < end and booked_end > start:
             patient_busy = True
     return taken, patient_busy
+
+
+def visits_outside_changed_hours(
+    *,
+    practitioner_id: int,
+    location: Location,
+    first_day: date,
+    last_day: date,
+    start: time | None,
+    end: time | None,
+) -> list[Appointment]:
+    """Booked visits with this practitioner at this location that would fall outside
+    their hours if those dates became a day off (no times) or gained ``start``-``end``
+    (added to the hours other changes already give those dates; replacing the weekly
+    hours), by start. Two queries. No access check: the caller has checked that the
+    location is the actor's; a change of hours asks it under its lock."""
+    tz = location.tz
+    spans: dict[date, list[tuple[time, time]]] = defaultdict(list)
+    if start is not None and end is not None:
+        for day, opens, closes in ScheduleOverride.objects.filter(
+            practitioner_id=practitioner_id,
+            location=location,
+            date__gte=first_day,
+            date__lte=last_day,
+            start__isnull=False,
+        ).values_list("date", "start", "end"):
+            if opens is not None and closes is not None:
+                spans[day].append((opens, closes))
+    booked = (
+        Appointment.objects.filter(
+            practitioner_id=practitioner_id,
+            location=location,
+            status=Appointment.Status.BOOKED,
+            start__gte=datetime.combine(first_day, time.min, tzinfo=tz),
+            start__lt=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz),
+        )
+        .select_related("patient", "practitioner", "location", "appointment_type__location")
+        .order_by("start")
+    )
+    outside = []
+    for visit in booked:
+        local_start, local_end = visit.start.astimezone(tz), visit.end.astimezone(tz)
+        day = local_start.date()
+        hours = [*spans.get(day, []), *([(start, end)] if start and end else [])]
+        if not any(
+            opens <= local_start.time() and local_end.time() <= closes and local_end.date() == day
+            for opens, closes in hours
+        ):
+            outside.append(visit)
+    return outside

@@ -48,3 +48,8 @@ class TimeNotOffered(Exception):
 class TooManyFromAddress(Exception):
     """This address has made as many bookings or call-back requests this hour as the
     practice allows (MILDPATH_PUBLIC_CREATIONS_PER_HOUR)."""
+
+
+class HoursChangeClashes(Exception):
+    """A change of hours would leave booked visits outside them, and the person making
+    it has not yet seen them and said to go ahead. Nothing is written."""

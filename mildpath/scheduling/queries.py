@@ -19,6 +19,7 @@ from mildpath.core.phone import format_phone
 from mildpath.patients.models import PatientLink
 from mildpath.patients.queries import refuse
 from mildpath.practice.models import Location, Practitioner
+from mildpath.scheduling.availability import visits_outside_changed_hours
 from mildpath.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -377,43 +378,21 @@ def visits_in_changed_hours(
     start: time | None,
     end: time | None,
 ) -> list[Appointment]:
-    """Booked visits with this practitioner at this location that would fall outside
-    their hours if those dates became a day off (no times) or gained ``start``-``end``
-    (added to the hours other changes already give those dates; replacing the weekly
-    hours). Audited: the page lists them by patient."""
-    tz = location.tz
-    spans: dict[date, list[tuple[time, time]]] = {}
-    if start is not None and end is not None:
-        for day, opens, closes in ScheduleOverride.objects.filter(
-            practitioner_id=practitioner_id,
-            location=location,
-            date__gte=first_day,
-            date__lte=last_day,
-            start__isnull=False,
-        ).values_list("date", "start", "end"):
-            if opens is not None and closes is not None:
-                spans.setdefault(day, []).append((opens, closes))
-    booked = (
-        _appointments_in_scope(actor)
-        .filter(
-            practitioner_id=practitioner_id,
-            location=location,
-            status=Appointment.Status.BOOKED,
-            start__gte=datetime.combine(first_day, time.min, tzinfo=tz),
-            start__lt=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz),
-        )
-        .order_by("start")
+    """Booked visits that would fall outside their practitioner's hours after this
+    change (``availability.visits_outside_changed_hours``), at one of the actor's
+    locations. Audited: the page lists them by patient."""
+    if not may(actor.user, Capability.SCHEDULE_VIEW) or location.pk not in {
+        place.pk for place in locations_for_hours(actor)
+    }:
+        return []
+    outside = visits_outside_changed_hours(
+        practitioner_id=practitioner_id,
+        location=location,
+        first_day=first_day,
+        last_day=last_day,
+        start=start,
+        end=end,
     )
-    outside = []
-    for visit in booked:
-        local_start, local_end = visit.start.astimezone(tz), visit.end.astimezone(tz)
-        day = local_start.date()
-        hours = [*spans.get(day, []), *([(start, end)] if start and end else [])]
-        if not any(
-            opens <= local_start.time() and local_end.time() <= closes and local_end.date() == day
-            for opens, closes in hours
-        ):
-            outside.append(visit)
     return _audited_visits(actor, outside, list="in_changed_hours")
 
 

@@ -8,14 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from mildpath.audit.models import AuditEvent
 from mildpath.core import clock
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import Patient
 from mildpath.patients.services import PatientDetails
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.errors import HoursChangeClashes
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride
 from mildpath.scheduling.services.booking import appointment_book
+from mildpath.scheduling.services.overrides import schedule_override_add
 from tests.helpers import TEST_ACTOR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -219,6 +222,39 @@ def test_a_manager_blocks_a_day_after_seeing_the_visits_in_it(
     with audit_log.exactly_one(action="schedule.unblock"):
         client.post(f"/staff/calendar/block/{change.pk}/remove/", {"back": "calendar"})
     assert not ScheduleOverride.objects.exists()
+
+
+def test_the_change_itself_counts_the_visits_under_its_lock(booked, audit_log):
+    # The page's list is read before the change takes its lock; a visit booked in
+    # between must still stop an unconfirmed change, and be counted in a confirmed one.
+    change = {
+        "actor": TEST_ACTOR,
+        "now": clock.now(),
+        "practitioner": booked.practitioner,
+        "location": booked.location,
+        "first_day": date(2026, 12, 2),
+        "last_day": date(2026, 12, 2),
+        "start": None,
+        "end": None,
+        "note": "Holiday",
+    }
+    with pytest.raises(HoursChangeClashes):
+        schedule_override_add(**change, clashes_confirmed=False)
+    assert not ScheduleOverride.objects.exists()
+    assert not AuditEvent.objects.filter(action="schedule.block").exists()
+    with audit_log.exactly_one(action="schedule.block") as entry:
+        changed = schedule_override_add(**change, clashes_confirmed=True)
+    assert changed.still_booked == 1 and len(changed.made) == 1
+    assert entry["event"].detail["still_booked"] == [booked.pk]
+
+
+def test_the_confirmation_says_how_many_visits_are_left_to_move(
+    client, booked, make_staff, sign_in
+):
+    sign_in(make_staff("manager"))
+    done = _block(client, confirm="on")
+    calendar = client.get(done.headers["Location"])
+    assert "1 visit(s) in that time are still booked: move them." in calendar.text
 
 
 def test_an_extra_clinic_adds_hours_on_a_day_off(client, booked, make_staff, sign_in):

@@ -4,11 +4,13 @@ holiday, leave, a shorter day, an extra clinic), as ``ScheduleOverride`` rows.
 A date with any override rows follows them instead of the weekly hours (``slots.Hours``):
 a row without times is a day off, rows with times are the hours worked that date. So a
 day off replaces whatever that date had; hours are added to the date's other hours.
-Visits already booked in the time are not moved: the page warns and lists them first.
+Visits already booked in the time are not moved: the page lists them and asks first, and
+the change counts them again under its lock, so one booked in the meantime is not missed.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -16,11 +18,19 @@ from django.db import transaction
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.practice.models import Location, Practitioner
+from mildpath.scheduling.availability import visits_outside_changed_hours
+from mildpath.scheduling.errors import HoursChangeClashes
 from mildpath.scheduling.models import ScheduleOverride
 from mildpath.scheduling.services.locks import schedules_lock
 
 # Leave longer than this is better entered as a change of weekly hours in the settings.
 MAX_DAYS = 31
+
+
+@dataclass(frozen=True)
+class HoursChanged:
+    made: list[ScheduleOverride]
+    still_booked: int  # visits left outside the new hours, counted under the lock
 
 
 def schedule_override_add(
@@ -34,11 +44,14 @@ def schedule_override_add(
     start: time | None,
     end: time | None,
     note: str,
-) -> list[ScheduleOverride]:
+    clashes_confirmed: bool,
+) -> HoursChanged:
     """Change the practitioner's hours at ``location`` on every date from ``first_day``
     to ``last_day``: not working (no times) or working ``start``-``end``. One audit entry
-    for the whole change. Raises ValueError for dates or times that make no sense (the
-    form refuses them first)."""
+    for the whole change. Visits booked in the time stay booked; unless
+    ``clashes_confirmed``, any such visit found under the lock raises
+    HoursChangeClashes and nothing is written. Raises ValueError for dates or times that
+    make no sense (the form refuses them first)."""
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         raise ValueError("dates")
     if (start is None) != (end is None) or (start is not None and end is not None and end <= start):
@@ -47,6 +60,16 @@ def schedule_override_add(
     with transaction.atomic():
         # A booking re-checks the hours under this lock: none slips in half-way.
         schedules_lock(practitioner_ids=(practitioner.pk,))
+        clashing = visits_outside_changed_hours(
+            practitioner_id=practitioner.pk,
+            location=location,
+            first_day=first_day,
+            last_day=last_day,
+            start=start,
+            end=end,
+        )
+        if clashing and not clashes_confirmed:
+            raise HoursChangeClashes
         existing = ScheduleOverride.objects.filter(
             practitioner=practitioner, location=location, date__in=days
         )
@@ -77,9 +100,10 @@ def schedule_override_add(
                 "hours": [start.isoformat(), end.isoformat()] if start and end else None,
                 "note": note.strip(),
                 "replaced": replaced_ids,
+                "still_booked": [visit.pk for visit in clashing],
             },
         )
-    return made
+    return HoursChanged(made=made, still_booked=len(clashing))
 
 
 def schedule_override_remove(*, actor: Actor, now: datetime, override: ScheduleOverride) -> None:

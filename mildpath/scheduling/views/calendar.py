@@ -23,6 +23,7 @@ from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling import queries
+from mildpath.scheduling.errors import HoursChangeClashes
 from mildpath.scheduling.forms.staff import BlockTimeForm
 from mildpath.scheduling.grid import day_grid, week_grid
 from mildpath.scheduling.models import Appointment, ScheduleOverride
@@ -188,17 +189,8 @@ def block_time(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen: Location = data["location"]
-        clashing = queries.visits_in_changed_hours(
-            actor,
-            practitioner_id=data["practitioner"].pk,
-            location=chosen,
-            first_day=data["first_day"],
-            last_day=data["last_day"],
-            start=data["start"],
-            end=data["end"],
-        )
-        if not clashing or data["confirm"]:
-            made = schedule_override_add(
+        try:
+            changed = schedule_override_add(
                 actor=actor,
                 now=clock.now(),
                 practitioner=data["practitioner"],
@@ -208,22 +200,35 @@ def block_time(request: HttpRequest) -> HttpResponse:
                 start=data["start"],
                 end=data["end"],
                 note=data["note"],
+                clashes_confirmed=data["confirm"],
             )
+        except HoursChangeClashes:
+            # Nothing written: list the visits (an audited read) and ask first.
+            clashing = queries.visits_in_changed_hours(
+                actor,
+                practitioner_id=data["practitioner"].pk,
+                location=chosen,
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                start=data["start"],
+                end=data["end"],
+            )
+            form.ask_to_confirm()
+        else:
             messages.success(
                 request,
                 _("Hours changed for %(name)s on %(count)s date(s).")
-                % {"name": data["practitioner"].display_name, "count": len(made)}
+                % {"name": data["practitioner"].display_name, "count": len(changed.made)}
                 + (
                     " "
                     + _("%(count)s visit(s) in that time are still booked: move them.")
-                    % {"count": len(clashing)}
-                    if clashing
+                    % {"count": changed.still_booked}
+                    if changed.still_booked
                     else ""
                 ),
             )
             query = urlencode({"location": chosen.slug, "date": data["first_day"].isoformat()})
             return redirect(f"{reverse('scheduling_staff:calendar')}?{query}")
-        form.ask_to_confirm()
     upcoming = queries.schedule_overrides_for(
         actor, location=location, first_day=today, last_day=today + timedelta(days=90)
     )
