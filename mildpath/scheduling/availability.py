@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
-from mildpath.practice.models import Location
+from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.errors import TimeNotOffered
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride, WorkingHours
 from mildpath.scheduling.slots import (
@@ -245,39 +246,45 @@ def clashes(
     return taken, patient_busy
 
 
-def visits_outside_changed_hours(
-    *,
-    practitioner_id: int,
-    location: Location,
-    first_day: date,
-    last_day: date,
-    start: time | None,
-    end: time | None,
-) -> list[Appointment]:
-    """Booked visits with this practitioner at this location that would fall outside
-    their hours if those dates became a day off (no times) or gained ``start``-``end``
-    (added to the hours other changes already give those dates; replacing the weekly
-    hours), by start. Two queries. No access check: the caller has checked that the
-    location is the actor's; a change of hours asks it under its lock."""
+@dataclass(frozen=True)
+class HoursChange:
+    """A practitioner's hours at one location changed on every date from ``first_day``
+    to ``last_day``: a day off (no times) or hours ``start``-``end`` added."""
+
+    practitioner: Practitioner
+    location: Location
+    first_day: date
+    last_day: date
+    start: time | None
+    end: time | None
+
+
+def visits_outside_changed_hours(change: HoursChange) -> list[Appointment]:
+    """Booked visits with the practitioner at the location that would fall outside
+    their hours after ``change`` (its hours are added to those other changes already
+    give those dates, replacing the weekly hours), by start. Two queries. No access
+    check: the caller has checked that the location is the actor's; a change of hours
+    asks it under its lock."""
+    location, start, end = change.location, change.start, change.end
     tz = location.tz
     spans: dict[date, list[tuple[time, time]]] = defaultdict(list)
     if start is not None and end is not None:
         for day, opens, closes in ScheduleOverride.objects.filter(
-            practitioner_id=practitioner_id,
+            practitioner=change.practitioner,
             location=location,
-            date__gte=first_day,
-            date__lte=last_day,
+            date__gte=change.first_day,
+            date__lte=change.last_day,
             start__isnull=False,
         ).values_list("date", "start", "end"):
             if opens is not None and closes is not None:
                 spans[day].append((opens, closes))
     booked = (
         Appointment.objects.filter(
-            practitioner_id=practitioner_id,
+            practitioner=change.practitioner,
             location=location,
             status=Appointment.Status.BOOKED,
-            start__gte=datetime.combine(first_day, time.min, tzinfo=tz),
-            start__lt=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz),
+            start__gte=datetime.combine(change.first_day, time.min, tzinfo=tz),
+            start__lt=datetime.combine(change.last_day + timedelta(days=1), time.min, tzinfo=tz),
         )
         .select_related("patient", "practitioner", "location", "appointment_type__location")
         .order_by("start")

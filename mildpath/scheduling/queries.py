@@ -19,7 +19,7 @@ from mildpath.core.phone import format_phone
 from mildpath.patients.models import PatientLink
 from mildpath.patients.queries import refuse
 from mildpath.practice.models import Location, Practitioner
-from mildpath.scheduling.availability import visits_outside_changed_hours
+from mildpath.scheduling.availability import HoursChange, visits_outside_changed_hours
 from mildpath.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -368,32 +368,15 @@ def week_summary(actor: Actor, *, first_day: date) -> list[LocationWeek]:
     return weeks
 
 
-def visits_in_changed_hours(
-    actor: Actor,
-    *,
-    practitioner_id: int,
-    location: Location,
-    first_day: date,
-    last_day: date,
-    start: time | None,
-    end: time | None,
-) -> list[Appointment]:
-    """Booked visits that would fall outside their practitioner's hours after this
-    change (``availability.visits_outside_changed_hours``), at one of the actor's
+def visits_in_changed_hours(actor: Actor, change: HoursChange) -> list[Appointment]:
+    """Booked visits that would fall outside their practitioner's hours after
+    ``change`` (``availability.visits_outside_changed_hours``), at one of the actor's
     locations. Audited: the page lists them by patient."""
-    if not may(actor.user, Capability.SCHEDULE_VIEW) or location.pk not in {
+    if not may(actor.user, Capability.SCHEDULE_VIEW) or change.location.pk not in {
         place.pk for place in locations_for_hours(actor)
     }:
         return []
-    outside = visits_outside_changed_hours(
-        practitioner_id=practitioner_id,
-        location=location,
-        first_day=first_day,
-        last_day=last_day,
-        start=start,
-        end=end,
-    )
-    return _audited_visits(actor, outside, list="in_changed_hours")
+    return _audited_visits(actor, visits_outside_changed_hours(change), list="in_changed_hours")
 
 
 def schedule_overrides_for(

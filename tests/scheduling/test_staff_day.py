@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 
@@ -14,7 +15,7 @@ from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import Patient
 from mildpath.patients.services import PatientDetails
 from mildpath.practice.models import Location, Practitioner
-from mildpath.scheduling.availability import available_slots
+from mildpath.scheduling.availability import HoursChange, available_slots
 from mildpath.scheduling.errors import HoursChangeClashes
 from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride
 from mildpath.scheduling.services.booking import appointment_book
@@ -225,25 +226,17 @@ def test_a_manager_blocks_a_day_after_seeing_the_visits_in_it(
 
 
 def test_the_change_itself_counts_the_visits_under_its_lock(booked, audit_log):
-    # The page's list is read before the change takes its lock; a visit booked in
-    # between must still stop an unconfirmed change, and be counted in a confirmed one.
-    change = {
-        "actor": TEST_ACTOR,
-        "now": clock.now(),
-        "practitioner": booked.practitioner,
-        "location": booked.location,
-        "first_day": date(2026, 12, 2),
-        "last_day": date(2026, 12, 2),
-        "start": None,
-        "end": None,
-        "note": "Holiday",
-    }
+    # Whatever the page showed, a visit in the time when the change takes its lock
+    # stops an unconfirmed change, and is counted in a confirmed one.
+    day = date(2026, 12, 2)
+    off = HoursChange(booked.practitioner, booked.location, day, day, start=None, end=None)
+    change = partial(schedule_override_add, actor=TEST_ACTOR, now=clock.now(), change=off)
     with pytest.raises(HoursChangeClashes):
-        schedule_override_add(**change, clashes_confirmed=False)
+        change(note="Holiday", clashes_confirmed=False)
     assert not ScheduleOverride.objects.exists()
     assert not AuditEvent.objects.filter(action="schedule.block").exists()
     with audit_log.exactly_one(action="schedule.block") as entry:
-        changed = schedule_override_add(**change, clashes_confirmed=True)
+        changed = change(note="Holiday", clashes_confirmed=True)
     assert changed.still_booked == 1 and len(changed.made) == 1
     assert entry["event"].detail["still_booked"] == [booked.pk]
 

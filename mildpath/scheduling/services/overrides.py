@@ -11,14 +11,13 @@ the change counts them again under its lock, so one booked in the meantime is no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
-from mildpath.practice.models import Location, Practitioner
-from mildpath.scheduling.availability import visits_outside_changed_hours
+from mildpath.scheduling.availability import HoursChange, visits_outside_changed_hours
 from mildpath.scheduling.errors import HoursChangeClashes
 from mildpath.scheduling.models import ScheduleOverride
 from mildpath.scheduling.services.locks import schedules_lock
@@ -34,40 +33,26 @@ class HoursChanged:
 
 
 def schedule_override_add(
-    *,
-    actor: Actor,
-    now: datetime,
-    practitioner: Practitioner,
-    location: Location,
-    first_day: date,
-    last_day: date,
-    start: time | None,
-    end: time | None,
-    note: str,
-    clashes_confirmed: bool,
+    *, actor: Actor, now: datetime, change: HoursChange, note: str, clashes_confirmed: bool
 ) -> HoursChanged:
-    """Change the practitioner's hours at ``location`` on every date from ``first_day``
-    to ``last_day``: not working (no times) or working ``start``-``end``. One audit entry
-    for the whole change. Visits booked in the time stay booked; unless
-    ``clashes_confirmed``, any such visit found under the lock raises
+    """Make ``change``: the practitioner not working (no times) or working
+    ``start``-``end`` at the location on every date from ``first_day`` to ``last_day``.
+    One audit entry for the whole change. Visits booked in the time stay booked;
+    unless ``clashes_confirmed``, any such visit found under the lock raises
     HoursChangeClashes and nothing is written. Raises ValueError for dates or times that
     make no sense (the form refuses them first)."""
+    first_day, last_day, start, end = change.first_day, change.last_day, change.start, change.end
+    practitioner, location = change.practitioner, change.location
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         raise ValueError("dates")
     if (start is None) != (end is None) or (start is not None and end is not None and end <= start):
         raise ValueError("times")
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
     with transaction.atomic():
-        # A booking re-checks the hours under this lock: none slips in half-way.
+        # A booking re-checks the hours under this lock: none slips in half-way; and
+        # a visit booked since the page listed them is found here.
         schedules_lock(practitioner_ids=(practitioner.pk,))
-        clashing = visits_outside_changed_hours(
-            practitioner_id=practitioner.pk,
-            location=location,
-            first_day=first_day,
-            last_day=last_day,
-            start=start,
-            end=end,
-        )
+        clashing = visits_outside_changed_hours(change)
         if clashing and not clashes_confirmed:
             raise HoursChangeClashes
         existing = ScheduleOverride.objects.filter(

@@ -23,6 +23,7 @@ from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling import queries
+from mildpath.scheduling.availability import HoursChange
 from mildpath.scheduling.errors import HoursChangeClashes
 from mildpath.scheduling.forms.staff import BlockTimeForm
 from mildpath.scheduling.grid import day_grid, week_grid
@@ -189,30 +190,25 @@ def block_time(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen: Location = data["location"]
+        change = HoursChange(
+            practitioner=data["practitioner"],
+            location=chosen,
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            start=data["start"],
+            end=data["end"],
+        )
         try:
             changed = schedule_override_add(
                 actor=actor,
                 now=clock.now(),
-                practitioner=data["practitioner"],
-                location=chosen,
-                first_day=data["first_day"],
-                last_day=data["last_day"],
-                start=data["start"],
-                end=data["end"],
+                change=change,
                 note=data["note"],
                 clashes_confirmed=data["confirm"],
             )
         except HoursChangeClashes:
             # Nothing written: list the visits (an audited read) and ask first.
-            clashing = queries.visits_in_changed_hours(
-                actor,
-                practitioner_id=data["practitioner"].pk,
-                location=chosen,
-                first_day=data["first_day"],
-                last_day=data["last_day"],
-                start=data["start"],
-                end=data["end"],
-            )
+            clashing = queries.visits_in_changed_hours(actor, change)
             form.ask_to_confirm()
         else:
             messages.success(
