@@ -51,6 +51,7 @@ ACTIONS: dict[str, Promise] = {
     "response.paper": _("Paper questionnaire entered"),
     "answers.read": _("Questionnaire answers viewed"),
     "plan.overdue": _("Overdue questionnaires listed"),
+    "plan.tablet": _("Tablet list of today's patients viewed"),
     "instrument.text": _("Questionnaire wording loaded"),
     "chart.read": _("Chart viewed"),
     "care.consent": _("Consent recorded"),

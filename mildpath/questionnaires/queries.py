@@ -220,17 +220,25 @@ def _answerable(actor: Actor, *, now: datetime) -> QuerySet[TimePoint]:
 def tablet_list(actor: Actor, *, now: datetime, search: str = "") -> list[TimePoint]:
     """Time points a patient could answer on the clinic tablet now: those due around
     today at the actor's locations, or, with a search, those of the patients it finds
-    (the search is audited as a patient list)."""
+    (the search is audited as a patient list). Today's list names patients with their
+    dates of birth, so the look is audited with the patients it showed."""
     points = _answerable(actor, now=now)
     if search:
         found = [patient.pk for patient in patient_list(actor, search=search)]
-        points = points.filter(patient_id__in=found)
-    else:
-        points = points.filter(due_at__gte=now - TABLET_DAY, due_at__lte=now + TABLET_DAY)
-        locations = scoped_locations(actor.user)
-        if locations is not None:
-            points = points.filter(location__in=locations)
-    return list(points.order_by("due_at", "id")[:OVERDUE_SHOWN])
+        return list(points.filter(patient_id__in=found).order_by("due_at", "id")[:OVERDUE_SHOWN])
+    points = points.filter(due_at__gte=now - TABLET_DAY, due_at__lte=now + TABLET_DAY)
+    locations = scoped_locations(actor.user)
+    if locations is not None:
+        points = points.filter(location__in=locations)
+    shown = list(points.order_by("due_at", "id")[:OVERDUE_SHOWN])
+    if shown:
+        record(
+            action="plan.tablet",
+            actor=actor,
+            now=now,
+            detail={"patients": sorted({point.patient_id for point in shown})},
+        )
+    return shown
 
 
 def tablet_point(actor: Actor, time_point_id: int, *, now: datetime) -> TimePoint | None:

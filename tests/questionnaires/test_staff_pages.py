@@ -94,6 +94,18 @@ def test_a_paper_odi_entered_by_the_front_desk_is_stored_complete_scored_and_aud
     assert point.completed_at is None  # four questionnaires still to enter
 
 
+def test_looking_at_a_paper_form_or_having_it_refused_is_audited_as_a_read(
+    client, rosa, front_desk, audit_log
+):
+    patient, point = rosa
+    with audit_log.exactly_one(action="patient.read", actor=front_desk, patient_id=patient.pk):
+        form = client.get(_paper_url(point, "odi"))
+    assert "Rosa Delgado" in form.text
+    with audit_log.exactly_one(action="patient.read", actor=front_desk, patient_id=patient.pk):
+        refused = client.post(_paper_url(point, "odi"), {"odi_1": "9"})
+    assert refused.status_code == 400 and "Rosa Delgado" in refused.text
+
+
 def test_the_time_point_completes_once_every_questionnaire_is_entered_from_paper(
     client, rosa, front_desk
 ):
@@ -196,17 +208,22 @@ def test_a_clinician_may_enter_a_paper_form_too(client, rosa, make_staff, sign_i
 # --- The waiting-room tablet ---------------------------------------------------------
 
 
-def test_the_tablet_lists_the_baseline_due_for_a_consultation_today(client, rosa, front_desk):
+def test_the_tablet_lists_the_baseline_due_for_a_consultation_today(
+    client, rosa, front_desk, audit_log
+):
     patient_at("Mei", "Tanaka", "santa-monica")  # no plan: nothing due
     tomorrow = patient_at("Ana", "Ruiz", "santa-monica")
     _baseline(tomorrow, "santa-monica", hours=30)
-    page = client.get(reverse("questionnaires:tablet"))
+    with audit_log.exactly_one(action="plan.tablet", actor=front_desk) as looked:
+        page = client.get(reverse("questionnaires:tablet"))
     assert page.status_code == 200
     assert "Questions due today" in page.text
     assert "Rosa Delgado" in page.text and "Hand the tablet to Rosa" in page.text
     assert "Ana Ruiz" not in page.text and "Mei Tanaka" not in page.text
-    _patient_, point = rosa
+    shown, point = rosa
     assert reverse("questionnaires:tablet_start", args=[point.pk]) in page.text
+    # The list names patients with their dates of birth: the look names who was shown.
+    assert looked["event"].detail == {"patients": [shown.pk]}
 
 
 def test_handing_over_the_tablet_signs_the_staff_member_out_and_shows_no_name(

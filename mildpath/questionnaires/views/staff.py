@@ -131,6 +131,9 @@ def paper_entry(
                 },
             )
             return redirect("patients:detail", patient_id=patient.pk)
+    # The page shows the patient (a saved entry is audited as its own action): audit
+    # the look, on the first visit and on every answer refused.
+    patient = patient_get(actor, patient.pk)
     return render(
         request,
         "questionnaires/paper.html",
