@@ -13,3 +13,7 @@ class NotSigned(Exception):
 
 class AlreadyAmended(Exception):
     """This version was amended already: amend the newest version."""
+
+
+class AppointmentRecorded(Exception):
+    """That appointment already belongs to another procedure record."""

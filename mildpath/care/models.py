@@ -309,6 +309,12 @@ class ProcedureRecord(models.Model):
             models.UniqueConstraint(
                 fields=["chain", "version"], name="care_procedure_version_once"
             ),
+            # One procedure per appointment; its amendments carry the same appointment.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(amends__isnull=True),
+                name="care_procedure_one_per_appointment",
+            ),
             models.CheckConstraint(
                 condition=Q(medicare_ced=False) | Q(study_nct__regex=r"^NCT[0-9]{8}$"),
                 name="care_procedure_ced_names_its_study",

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mildpath.audit.actor import Actor
 from mildpath.audit.services import record
 from mildpath.care import criteria as criteria_data
-from mildpath.care.errors import AlreadyAmended, NotSigned, RecordSigned
+from mildpath.care.errors import AlreadyAmended, AppointmentRecorded, NotSigned, RecordSigned
 from mildpath.care.models import (
     LEVELS,
     CareConsent,
@@ -36,6 +37,7 @@ from mildpath.care.models import (
     ProcedureRecord,
     TreatmentPlan,
 )
+from mildpath.core.services import submission_claim, submission_fulfil
 from mildpath.patients.models import Patient
 from mildpath.questionnaires.models import TimePoint
 from mildpath.questionnaires.services import follow_up_plan_reanchor
@@ -87,9 +89,11 @@ def imaging_record(
     notes: str,
     levels: Sequence[Mapping[str, Any]],
     now: datetime,
+    submission: UUID | None = None,
 ) -> ImagingStudy:
     """An imaging study with its findings per level (each a mapping of LevelFinding's
     fields, ``level`` included), all or nothing."""
+    claim = submission_claim(key=submission, form="care.imaging", now=now)
     study = ImagingStudy.objects.create(
         patient=patient,
         modality=modality,
@@ -100,6 +104,7 @@ def imaging_record(
     )
     for finding in levels:
         LevelFinding.objects.create(study=study, **finding)
+    submission_fulfil(claim=claim, made=study)
     record(
         action="care.imaging",
         actor=actor,
@@ -121,9 +126,11 @@ def evaluation_record(
     decision: str,
     reasons: str,
     now: datetime,
+    submission: UUID | None = None,
 ) -> Evaluation:
     """The clinician's decision, with each criterion as judged and the criteria version
     that judged it."""
+    claim = submission_claim(key=submission, form="care.evaluation", now=now)
     evaluation = Evaluation.objects.create(
         patient=patient,
         criteria_version=criteria.version,
@@ -136,6 +143,7 @@ def evaluation_record(
         clinician=actor.user,
         created_at=now,
     )
+    submission_fulfil(claim=claim, made=evaluation)
     record(
         action="care.evaluate",
         actor=actor,
@@ -161,10 +169,12 @@ def plan_record(
     summary_en: str,
     summary_es: str,
     now: datetime,
+    submission: UUID | None = None,
     diagnosis: str = "",
 ) -> TreatmentPlan:
     """A treatment plan agreed with the patient; ``diagnosis``: what it treats (ICD-10-CM,
     ``Diagnosis``), which the procedure record then starts from."""
+    claim = submission_claim(key=submission, form="care.plan", now=now)
     plan = TreatmentPlan.objects.create(
         patient=patient,
         evaluation=evaluation,
@@ -179,6 +189,7 @@ def plan_record(
         created_by=actor.user,
         created_at=now,
     )
+    submission_fulfil(claim=claim, made=plan)
     record(
         action="care.plan",
         actor=actor,
@@ -223,13 +234,17 @@ def procedure_draft_save(
     fields: Mapping[str, Any],
     now: datetime,
     draft: ProcedureRecord | None = None,
+    submission: UUID | None = None,
 ) -> ProcedureRecord:
     """Write a new procedure record as a draft, or change a draft (never a signed one:
-    RecordSigned)."""
+    RecordSigned). An appointment belongs to one procedure record: AppointmentRecorded
+    when another has it (the form says so first; this is for two saves at once)."""
     unknown = set(fields) - set(PROCEDURE_FIELDS)
     if unknown:
         raise ValueError(f"not procedure fields: {sorted(unknown)}")
+    claim = None
     if draft is None:
+        claim = submission_claim(key=submission, form="care.procedure", now=now)
         procedure = ProcedureRecord(patient=patient, created_at=now, created_by=actor.user)
     else:
         procedure = ProcedureRecord.objects.select_for_update().get(pk=draft.pk, patient=patient)
@@ -237,10 +252,24 @@ def procedure_draft_save(
             raise RecordSigned
     for name, value in fields.items():
         setattr(procedure, name, value)
-    procedure.save()
+    try:
+        # A savepoint: the constraint's refusal is explained, not a 500.
+        with transaction.atomic():
+            procedure.save()
+    except IntegrityError:
+        appointment_id = procedure.appointment_id
+        if (
+            appointment_id is not None
+            and ProcedureRecord.objects.filter(appointment_id=appointment_id, amends__isnull=True)
+            .exclude(pk=procedure.pk)
+            .exists()
+        ):
+            raise AppointmentRecorded from None
+        raise
     if procedure.chain is None:
         procedure.chain = procedure.pk
         procedure.save(update_fields=["chain"])
+    submission_fulfil(claim=claim, made=procedure)
     record(
         action="procedure.draft",
         actor=actor,
@@ -349,9 +378,11 @@ def complication_record(
     description: str,
     occurred_on: date,
     now: datetime,
+    submission: UUID | None = None,
 ) -> Complication:
     """A complication, attached to the procedure (every version of it), however long
     after it is recorded."""
+    claim = submission_claim(key=submission, form="care.complication", now=now)
     complication = Complication.objects.create(
         patient_id=procedure.patient_id,
         chain=procedure.chain or procedure.pk,
@@ -362,6 +393,7 @@ def complication_record(
         recorded_at=now,
         recorded_by=actor.user,
     )
+    submission_fulfil(claim=claim, made=complication)
     record(
         action="care.complication",
         actor=actor,
@@ -383,6 +415,7 @@ def later_surgery_record(
     performed_on: date,
     note: str,
     now: datetime,
+    submission: UUID | None = None,
 ) -> LaterSurgery:
     """Spine surgery the patient had after mild, as the clinician learned of it: with a
     repeat mild procedure, it ends the registry's "freedom from further treatment".
@@ -395,6 +428,7 @@ def later_surgery_record(
         raise ValueError(f"levels must be some of {known}: {list(levels)!r}")
     if performed_on > timezone.localdate(now):
         raise ValueError("a later surgery cannot be dated in the future")
+    claim = submission_claim(key=submission, form="care.surgery", now=now)
     surgery = LaterSurgery.objects.create(
         patient=patient,
         kind=kind,
@@ -404,6 +438,7 @@ def later_surgery_record(
         recorded_at=now,
         recorded_by=actor.user,
     )
+    submission_fulfil(claim=claim, made=surgery)
     record(
         action="surgery.record",
         actor=actor,
@@ -427,11 +462,19 @@ class Upload:
 
 @transaction.atomic
 def document_store(
-    *, actor: Actor, patient: Patient, kind: str, title: str, upload: Upload, now: datetime
+    *,
+    actor: Actor,
+    patient: Patient,
+    kind: str,
+    title: str,
+    upload: Upload,
+    now: datetime,
+    submission: UUID | None = None,
 ) -> Document:
     """Keep a document outside the web root under a name of our own. The file is written
     first: a failed write leaves no row, a failed row removes the file; a rollback of
     the caller's transaction later can leave a file no row names, never served."""
+    claim = submission_claim(key=submission, form="care.document", now=now)
     stored_as = f"{uuid.uuid4().hex}.bin"
     folder = documents_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -457,6 +500,7 @@ def document_store(
             patient_id=patient.pk,
             detail={"kind": kind, "type": upload.content_type, "size": len(upload.content)},
         )
+        submission_fulfil(claim=claim, made=document)
     except Exception:
         path.unlink(missing_ok=True)
         raise

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 
 class Busy(Exception):
     """A lock was not granted in time (MILDPATH_LOCK_TIMEOUT_MS): somebody else is
     changing the same records right now. Nothing was written; trying again is safe."""
+
+
+class AlreadySubmitted(Exception):
+    """This form page was sent before and saved then (``core.services.submission_claim``):
+    nothing was written now. ``made_id`` is what the first send made, if known."""
+
+    def __init__(self, made_id: int | None) -> None:
+        super().__init__(made_id)
+        self.made_id = made_id
+
+
+def already_saved(request: HttpRequest, to: str) -> HttpResponse:
+    """The answer to a form sent a second time: what the first send saved, and why
+    nothing more was."""
+    messages.info(request, _("That form was sent twice; it was saved once."))
+    return redirect(to)
 
 
 RETRY_AFTER_SECONDS = 5

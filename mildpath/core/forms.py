@@ -4,6 +4,7 @@ way on the public site, in the staff pages and in the API."""
 from __future__ import annotations
 
 import unicodedata
+import uuid
 from datetime import date
 from typing import Any
 
@@ -101,3 +102,17 @@ class PersonNameField(forms.CharField):
     def clean(self, value: Any) -> str:
         raw = str(super().clean(value))
         return clean_person_name(raw) if raw else raw
+
+
+class SentOnceForm(forms.Form):
+    """A form whose page carries a fresh key (a hidden field), so that sending the
+    same page twice saves once (``core.services.submission_claim``). A client that
+    sends no key gets no such guard; a key that is not one is refused by name."""
+
+    submission = forms.UUIDField(
+        label=_("This page"),
+        required=False,
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={"invalid": _("This page is out of date: reload it and try again.")},
+    )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from mildpath.care.files import sniff
 from mildpath.care.models import Document
 from mildpath.core import clock
+from mildpath.core.forms import SentOnceForm
 
 # What the database accepts too (care_consent_nct_format): ASCII digits only, so a
 # Unicode digit the form let through could never fail the insert.
@@ -114,7 +115,7 @@ class ConsentForm(forms.Form):
         return cleaned
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(SentOnceForm):
     """A file for the chart. What it is comes from its first bytes: its name and the
     type the browser claims are the uploader's to choose, and are ignored."""
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mildpath.care import criteria as criteria_data
 from mildpath.care.models import Evaluation
+from mildpath.core.forms import SentOnceForm
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
 ANSWERS = [(YES, _("Yes")), (NO, _("No")), (UNKNOWN, _("Not known"))]
@@ -53,7 +54,7 @@ def failing(
     return out
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(SentOnceForm):
     criteria_version = forms.CharField(required=False, widget=forms.HiddenInput)
     facts_digest = forms.CharField(required=False, widget=forms.HiddenInput)
     decision = forms.ChoiceField(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mildpath.care.models import LEVELS, ImagingStudy, LevelFinding
 from mildpath.core import clock
+from mildpath.core.forms import SentOnceForm
 
 # Digits, perhaps a minus sign (so "-2" is told its range, not that it is not a number),
 # perhaps a decimal point with digits after it. ASCII only: no other scripts' digits, no
@@ -158,7 +159,7 @@ class LevelForm(forms.Form):
         return {"level": self.level, **values}
 
 
-class StudyForm(forms.Form):
+class StudyForm(SentOnceForm):
     modality = forms.ChoiceField(
         label=_("Kind of study"),
         choices=ImagingStudy.Modality.choices,

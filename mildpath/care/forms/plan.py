@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.care.models import LEVELS, Diagnosis, Evaluation, Side, TreatmentPlan
+from mildpath.core.forms import SentOnceForm
 
 Option = TreatmentPlan.Option
 TEXT_LIMIT = 5000
@@ -43,7 +44,7 @@ def _text(label: Any, *, lang: str = "", rows: int = 5, help_text: Any = "") -> 
     )
 
 
-class PlanForm(forms.Form):
+class PlanForm(SentOnceForm):
     diagnosis = forms.ChoiceField(
         label=_("Diagnosis (ICD-10-CM)"),
         choices=Diagnosis.choices,

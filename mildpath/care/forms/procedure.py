@@ -21,12 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from mildpath.care.models import LEVELS, Complication, ProcedureRecord, Side
 from mildpath.core import clock
+from mildpath.core.forms import SentOnceForm
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.models import Appointment
 
 NCT = re.compile(r"^NCT[0-9]{8}$", re.ASCII)
 EARLIEST = date(2000, 1, 1)
 BLOOD_LOSS_MAX_ML = 2000
+APPOINTMENT_TAKEN = _("That appointment belongs to another procedure record of this patient.")
 
 # The steps' time stamps, in the order they happen, with their labels.
 STEPS = (
@@ -65,7 +67,7 @@ def appointment_label(appointment: Appointment) -> str:
     }
 
 
-class ProcedureForm(forms.Form):
+class ProcedureForm(SentOnceForm):
     """A procedure record, new or a draft changed. ``appointments``: the patient's
     procedure appointments that may be linked; ``taken``: the ids of appointments
     already linked to another procedure of theirs."""
@@ -273,7 +275,7 @@ class ProcedureForm(forms.Form):
         if appointment.pk in self.taken:
             self.add_error(
                 "appointment",
-                gettext("That appointment belongs to another procedure record of this patient."),
+                APPOINTMENT_TAKEN,
             )
             return
         on = appointment.start.astimezone(appointment.location.tz).date()
@@ -389,7 +391,7 @@ class ProcedureAmendForm(ProcedureForm):
         return [("reason", _("Amendment"), [self["reason"]]), *super().groups()]
 
 
-class ComplicationForm(forms.Form):
+class ComplicationForm(SentOnceForm):
     phase = forms.ChoiceField(
         label=_("When"),
         choices=Complication.Phase.choices,

@@ -12,11 +12,12 @@ from django.utils.translation import gettext_lazy as _
 
 from mildpath.care.models import LEVELS, LaterSurgery
 from mildpath.core import clock
+from mildpath.core.forms import SentOnceForm
 
 NOTE_MAX = LaterSurgery._meta.get_field("note").max_length or 300
 
 
-class LaterSurgeryForm(forms.Form):
+class LaterSurgeryForm(SentOnceForm):
     kind = forms.ChoiceField(
         label=_("Surgery"),
         choices=LaterSurgery.Kind.choices,

@@ -23,6 +23,7 @@ from mildpath.care import queries, services
 from mildpath.care.forms.chart import ConsentForm, DocumentForm
 from mildpath.care.models import Complication, ProcedureRecord, TreatmentPlan
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted
 from mildpath.patients.models import Patient
 from mildpath.questionnaires import queries as questionnaire_queries
 from mildpath.questionnaires.progress import MEASURES, Measure, time_point_name
@@ -106,6 +107,14 @@ def _procedure_chains(
 def _option_labels(plan: TreatmentPlan) -> list[str]:
     labels = dict(TreatmentPlan.Option.choices)
     return [str(labels.get(code, code)) for code in plan.options]
+
+
+def made_or_chart(name: str, patient: Patient, sent: AlreadySubmitted) -> str:
+    """Where a form sent twice goes: the page of what its first send made, if known,
+    else the chart."""
+    if sent.made_id is None:
+        return reverse("care:chart", args=[patient.pk])
+    return reverse(name, args=[patient.pk, sent.made_id])
 
 
 def render_chart(

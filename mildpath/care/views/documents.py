@@ -20,6 +20,7 @@ from mildpath.care import queries, services
 from mildpath.care.forms.chart import DocumentForm
 from mildpath.care.views.chart import render_chart
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted, already_saved
 from mildpath.patients.queries import patient_for_change
 
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -45,16 +46,21 @@ def upload(request: HttpRequest, patient_id: int) -> HttpResponse:
         # The chart again, the form's errors where it was filled in; nothing stored.
         return render_chart(request, actor, patient, document_form=form, status=400)
     content, content_type = form.cleaned_data["file"]
-    document = services.document_store(
-        actor=actor,
-        patient=patient,
-        kind=form.cleaned_data["kind"],
-        title=form.cleaned_data["title"],
-        upload=services.Upload(content=content, content_type=content_type),
-        now=clock.now(),
-    )
+    back = reverse("care:chart", args=[patient.pk]) + "#documents"
+    try:
+        document = services.document_store(
+            actor=actor,
+            patient=patient,
+            kind=form.cleaned_data["kind"],
+            title=form.cleaned_data["title"],
+            upload=services.Upload(content=content, content_type=content_type),
+            now=clock.now(),
+            submission=form.cleaned_data["submission"],
+        )
+    except AlreadySubmitted:
+        return already_saved(request, back)
     messages.success(request, _("Document added: %(title)s.") % {"title": document.title})
-    return redirect(reverse("care:chart", args=[patient.pk]) + "#documents")
+    return redirect(back)
 
 
 @staff_required(Capability.PATIENT_CLINICAL)

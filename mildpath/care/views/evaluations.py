@@ -28,7 +28,9 @@ from mildpath.care.forms.evaluation import (
     facts_digest,
 )
 from mildpath.care.models import Evaluation
+from mildpath.care.views.chart import made_or_chart
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted, already_saved
 
 
 def fact_text(fact: str, value: float | None) -> str:
@@ -130,15 +132,19 @@ def evaluation_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         request.POST if request.method == "POST" else None, criteria=criteria, facts=facts
     )
     if request.method == "POST" and form.is_valid():
-        evaluation = services.evaluation_record(
-            actor=actor,
-            patient=patient,
-            criteria=criteria,
-            judged=form.judged(),
-            decision=form.cleaned_data["decision"],
-            reasons=form.cleaned_data["reasons"],
-            now=clock.now(),
-        )
+        try:
+            evaluation = services.evaluation_record(
+                actor=actor,
+                patient=patient,
+                criteria=criteria,
+                judged=form.judged(),
+                decision=form.cleaned_data["decision"],
+                reasons=form.cleaned_data["reasons"],
+                now=clock.now(),
+                submission=form.cleaned_data["submission"],
+            )
+        except AlreadySubmitted as sent:
+            return already_saved(request, made_or_chart("care:evaluation", patient, sent))
         messages.success(
             request,
             _("Evaluation saved: %(decision)s.")

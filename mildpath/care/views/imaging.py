@@ -17,6 +17,7 @@ from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
 from mildpath.care.forms.imaging import StudyForm, level_forms
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted, already_saved
 
 
 @staff_required(Capability.PATIENT_CLINICAL)
@@ -33,15 +34,19 @@ def imaging_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         valid = [form.is_valid() for form in (study, *levels)]  # every form, for every error
         if all(valid):
             findings = [finding for form in levels if (finding := form.finding()) is not None]
-            recorded = services.imaging_record(
-                actor=actor,
-                patient=patient,
-                modality=study.cleaned_data["modality"],
-                performed_on=study.cleaned_data["performed_on"],
-                notes=study.cleaned_data["notes"],
-                levels=findings,
-                now=clock.now(),
-            )
+            try:
+                recorded = services.imaging_record(
+                    actor=actor,
+                    patient=patient,
+                    modality=study.cleaned_data["modality"],
+                    performed_on=study.cleaned_data["performed_on"],
+                    notes=study.cleaned_data["notes"],
+                    levels=findings,
+                    now=clock.now(),
+                    submission=study.cleaned_data["submission"],
+                )
+            except AlreadySubmitted:
+                return already_saved(request, reverse("care:chart", args=[patient.pk]))
             when = date_format(recorded.performed_on, "DATE_FORMAT")
             if findings:
                 text = ngettext(

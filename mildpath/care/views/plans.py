@@ -22,7 +22,9 @@ from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
 from mildpath.care.forms.plan import PlanForm, summary_draft, valid_options
 from mildpath.care.models import ProcedureRecord, Side, TreatmentPlan
+from mildpath.care.views.chart import made_or_chart
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted, already_saved
 from mildpath.patients.models import Patient
 
 SUMMARY_LANGUAGES = ("en", "es")
@@ -50,9 +52,16 @@ def plan_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     elif request.method == "POST":
         form = PlanForm(request.POST, evaluations=evaluations)
         if form.is_valid():
-            plan = services.plan_record(
-                actor=actor, patient=patient, **form.plan_fields(), now=clock.now()
-            )
+            try:
+                plan = services.plan_record(
+                    actor=actor,
+                    patient=patient,
+                    **form.plan_fields(),
+                    now=clock.now(),
+                    submission=form.cleaned_data["submission"],
+                )
+            except AlreadySubmitted as sent:
+                return already_saved(request, made_or_chart("care:plan", patient, sent))
             messages.success(request, _("Treatment plan recorded."))
             return redirect("care:plan", patient_id=patient.pk, plan_id=plan.pk)
     else:

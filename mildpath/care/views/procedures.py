@@ -23,15 +23,18 @@ from mildpath.accounts.access import may, scoped_locations, staff_required
 from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
-from mildpath.care.errors import AlreadyAmended, NotSigned, RecordSigned
+from mildpath.care.errors import AlreadyAmended, AppointmentRecorded, NotSigned, RecordSigned
 from mildpath.care.forms.procedure import (
+    APPOINTMENT_TAKEN,
     ComplicationForm,
     ProcedureAmendForm,
     ProcedureForm,
     initial_of,
 )
 from mildpath.care.models import ProcedureRecord
+from mildpath.care.views.chart import made_or_chart
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted, already_saved
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.models import Appointment, AppointmentType
@@ -176,11 +179,21 @@ def procedure_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         **choices.form_kwargs(),
     )
     if request.method == "POST" and form.is_valid():
-        procedure = services.procedure_draft_save(
-            actor=actor, patient=patient, fields=form.values(), now=clock.now()
-        )
-        messages.success(request, _("Draft saved. Check it, then sign it."))
-        return redirect("care:procedure", patient_id=patient.pk, procedure_id=procedure.pk)
+        try:
+            procedure = services.procedure_draft_save(
+                actor=actor,
+                patient=patient,
+                fields=form.values(),
+                now=clock.now(),
+                submission=form.cleaned_data["submission"],
+            )
+        except AlreadySubmitted as sent:
+            return already_saved(request, made_or_chart("care:procedure", patient, sent))
+        except AppointmentRecorded:
+            form.add_error("appointment", APPOINTMENT_TAKEN)
+        else:
+            messages.success(request, _("Draft saved. Check it, then sign it."))
+            return redirect("care:procedure", patient_id=patient.pk, procedure_id=procedure.pk)
     return _form_page(
         request,
         "care/procedure_form.html",
@@ -219,8 +232,11 @@ def procedure_edit(request: HttpRequest, patient_id: int, procedure_id: int) -> 
             )
         except RecordSigned:
             return _refuse_signed(request, procedure)
-        messages.success(request, _("Draft saved. Check it, then sign it."))
-        return redirect("care:procedure", patient_id=patient.pk, procedure_id=procedure.pk)
+        except AppointmentRecorded:
+            form.add_error("appointment", APPOINTMENT_TAKEN)
+        else:
+            messages.success(request, _("Draft saved. Check it, then sign it."))
+            return redirect("care:procedure", patient_id=patient.pk, procedure_id=procedure.pk)
     return _form_page(
         request,
         "care/procedure_form.html",
@@ -404,17 +420,22 @@ def complication_new(request: HttpRequest, patient_id: int, procedure_id: int) -
     form = ComplicationForm(request.POST or None, procedure=record)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.complication_record(
-            actor=actor,
-            procedure=record,
-            phase=data["phase"],
-            grade=data["grade"],
-            description=data["description"],
-            occurred_on=data["occurred_on"],
-            now=clock.now(),
-        )
+        back = reverse("care:procedure", args=[patient.pk, record.pk])
+        try:
+            services.complication_record(
+                actor=actor,
+                procedure=record,
+                phase=data["phase"],
+                grade=data["grade"],
+                description=data["description"],
+                occurred_on=data["occurred_on"],
+                now=clock.now(),
+                submission=data["submission"],
+            )
+        except AlreadySubmitted:
+            return already_saved(request, back)
         messages.success(request, _("Complication recorded with the procedure."))
-        return redirect("care:procedure", patient_id=patient.pk, procedure_id=record.pk)
+        return redirect(back)
     return render(
         request,
         "care/complication_new.html",

@@ -18,6 +18,7 @@ from mildpath.audit.actor import Actor
 from mildpath.care import queries, services
 from mildpath.care.forms.surgery import LaterSurgeryForm
 from mildpath.core import clock
+from mildpath.core.errors import AlreadySubmitted, already_saved
 
 SECTION = "surgery"
 
@@ -29,9 +30,16 @@ def surgery_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = queries.patient_for_chart(actor, patient_id, section=SECTION)
     form = LaterSurgeryForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        surgery = services.later_surgery_record(
-            actor=actor, patient=patient, **form.values(), now=clock.now()
-        )
+        try:
+            surgery = services.later_surgery_record(
+                actor=actor,
+                patient=patient,
+                **form.values(),
+                now=clock.now(),
+                submission=form.cleaned_data["submission"],
+            )
+        except AlreadySubmitted:
+            return already_saved(request, reverse("care:chart", args=[patient.pk]) + "#surgeries")
         messages.success(
             request,
             _("%(kind)s of %(date)s recorded.")
