@@ -108,6 +108,19 @@ def patient_links(patient: Patient) -> list[PatientLink]:
     return list(patient.links.select_related("created_by", "revoked_by")[:50])
 
 
+def tablet_link(link_id: object) -> PatientLink | None:
+    """The questionnaire link a clinic tablet was last handed over with (its id kept in
+    the tablet's session), if still open: not used, not revoked."""
+    if not isinstance(link_id, int) or isinstance(link_id, bool):
+        return None
+    return PatientLink.objects.filter(
+        pk=link_id,
+        purpose=PatientLink.Purpose.QUESTIONNAIRE,
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+    ).first()
+
+
 def _pending_matches(actor: Actor) -> QuerySet[PatientMatch]:
     if not may(actor.user, Capability.PATIENT_CREATE):
         return PatientMatch.objects.none()

@@ -257,6 +257,23 @@ def test_handing_over_the_tablet_signs_the_staff_member_out_and_shows_no_name(
         assert asked.status_code == 302 and "/staff/sign-in/" in asked.headers["Location"]
 
 
+def test_a_patient_who_walks_away_cannot_be_reopened_once_staff_are_back_at_the_tablet(
+    client, rosa, front_desk, sign_in, audit_log
+):
+    patient, point = rosa
+    start = client.post(reverse("questionnaires:tablet_start", args=[point.pk])).headers["Location"]
+    link = PatientLink.objects.get(patient=patient, purpose="questionnaire")
+    # Rosa leaves without sending; the front desk signs in on the tablet again.
+    sign_in(front_desk)
+    with audit_log.exactly_one(action="link.revoke", actor=front_desk, patient_id=patient.pk):
+        client.get(reverse("questionnaires:tablet"))
+    link.refresh_from_db()
+    assert link.revoked_at == NOW
+    # Her link, in the tablet's history, opens on nothing of hers.
+    reopened = client.get(start)
+    assert reopened.status_code == 410 and "Delgado" not in reopened.text
+
+
 def _answer_baseline(client, start: str) -> None:
     for code, answers in BASELINE_SET.items():
         if code == "nrs":

@@ -18,9 +18,9 @@ from mildpath.accounts.roles import Capability
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.models import PatientLink
-from mildpath.patients.queries import patient_for_change, patient_get
+from mildpath.patients.queries import patient_for_change, patient_get, tablet_link
 from mildpath.patients.search import search_text
-from mildpath.patients.services import patient_link_issue
+from mildpath.patients.services import patient_link_issue, patient_link_revoke
 from mildpath.questionnaires import answers as rules
 from mildpath.questionnaires import progress as charts
 from mildpath.questionnaires import queries, services
@@ -150,12 +150,22 @@ def paper_entry(
     )
 
 
+def _end_last_handover(request: HttpRequest, actor: Actor) -> None:
+    """A staff member is back at the tablet: the link the last patient held on it ends
+    (if they walked away without sending), so the next person cannot reopen their
+    answers from the browser's history."""
+    link = tablet_link(request.session.pop(TABLET, None))
+    if link is not None:
+        patient_link_revoke(actor=actor, link=link, now=clock.now())
+
+
 @staff_required(Capability.QUESTIONNAIRE_ENTRY)
 @require_http_methods(["GET", "HEAD"])
 def tablet(request: HttpRequest) -> HttpResponse:
     """The waiting-room tablet: today's patients with questions to answer (or any
     patient, found by name), each with a button to hand the tablet over."""
     actor = Actor.of(request)
+    _end_last_handover(request, actor)
     search = search_text(request.GET.get("q", ""))
     points = queries.tablet_list(actor, now=clock.now(), search=search)
     return render(
@@ -175,6 +185,7 @@ def tablet_start(request: HttpRequest, time_point_id: int) -> HttpResponse:
     point = queries.tablet_point(actor, time_point_id, now=now)
     if point is None:
         raise Http404
+    _end_last_handover(request, actor)
     issued = patient_link_issue(
         actor=actor,
         patient=point.patient,
@@ -186,6 +197,6 @@ def tablet_start(request: HttpRequest, time_point_id: int) -> HttpResponse:
     )
     accounts_services.staff_sign_out(actor=actor, reason="tablet", now=now)
     logout(request)
-    request.session[TABLET] = True
+    request.session[TABLET] = issued.link.pk  # the handover, to end it when staff are back
     with translation.override(point.patient.preferred_language):
         return redirect("questionnaires:start", token=issued.token)
