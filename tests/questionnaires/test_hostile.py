@@ -247,8 +247,8 @@ HOSTILE_BODIES = {
         "Please choose one of the answers shown.",
     ),
     "an option of another question": (
-        "walking/1/",
-        {"walking_feet": "250", "walking_method": "3"},
+        "odi/1/",
+        {"odi_1": "9"},  # a pain rating's 9: an Oswestry section goes up to 5
         "Please choose one of the answers shown.",
     ),
     "a word for a number": (

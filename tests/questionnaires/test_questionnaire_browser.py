@@ -2,13 +2,15 @@
 
 A patient on a 390 px phone answers the intake set through their link with the keyboard
 alone (Tab to an answer, the arrow keys or Space to pick it, Enter on the button): the
-pain numbers, the Oswestry questionnaire with sections left blank, part of the Zurich
-questionnaire; closes the page, opens the link again, is offered "Continue where you
-left off" and lands on the first screen not answered; finishes; is told which questions
-still need an answer; sends; and the link then shows only the thank-you page. axe-core
-checks every kind of screen (the start, a choice, a number with its tick box, an error,
-the send page with its gaps, the thank-you page), at 390 and 320 px, in English and in
-Spanish (a shorter pass), and none scrolls sideways.
+pain numbers, the Oswestry questionnaire with sections skipped on purpose (an empty
+"Save and continue" is refused first), part of the Zurich questionnaire; closes the
+page, opens the link again, is offered "Continue where you left off" and lands on the
+first screen not answered; finishes (standing and walking as their own estimate, with
+the unit beside the box); is told which questions were skipped and which still need an
+answer; sends; and the link then shows only the thank-you page. axe-core checks every
+kind of screen (the start, a choice, a skippable question and its error, a number, an
+error, the send page with its skipped questions and its gaps, the thank-you page), at
+390 and 320 px, in English and in Spanish (a shorter pass), and none scrolls sideways.
 
 The staff's pages are checked at 320 and 1280 px in both languages: a clinician's
 progress page with its charts, the paper form (and its errors), the clinic tablet, the
@@ -214,14 +216,25 @@ def test_a_patient_answers_by_keyboard_on_a_phone_resumes_and_sends(page):
     _submit(page)
     assert _path(page).endswith("/odi/1/")
 
-    # The Oswestry questionnaire: sections 4, 5 and 6 left blank (one too many).
+    # The Oswestry questionnaire: sections 4, 5 and 6 skipped (one too many).
     _on_screen(page, "odi", 1, 10)
     _check(page, "en", "odi")
     for number in range(1, 11):
         _on_screen(page, "odi", number, 10)
         following = f"/odi/{number + 1}/" if number < 10 else "/zcq/1/"
+        if number == 4:
+            # Save and continue with nothing picked: the question stays, and says why.
+            _submit(page)
+            assert _path(page).endswith("/odi/4/")
+            assert page.title().startswith("Error:")
+            error = page.locator(".field--error .error-message").inner_text()
+            assert "No answer is chosen yet." in error and "“Skip this question”" in error
+            _check(page, "en", "odi-error")
         if number in (4, 5, 6):
-            _submit(page)  # Save and continue, nothing picked: allowed here
+            tab_to(page, "main button.q-skip")
+            assert page.locator("main button.q-skip").inner_text() == "Skip this question"
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
             assert _path(page).endswith(following)
         else:
             _answer(page, f"odi_{number}", 2, following)
@@ -240,7 +253,7 @@ def test_a_patient_answers_by_keyboard_on_a_phone_resumes_and_sends(page):
     assert resume.inner_text() == "Continue where you left off"
     _within_reach(page, "a.q-next", screens=1)  # back again: the way on comes first
     states = page.locator(".q-part-state").all_inner_texts()
-    assert states[:3] == ["Answered", "Answered", "Started"], states
+    assert states[:3] == ["Answered", "Answered, 3 questions skipped", "Started"], states
     _check(page, "en", "start-resume")
     _submit(page)
     _on_screen(page, "zcq", 5, 12)
@@ -249,8 +262,15 @@ def test_a_patient_answers_by_keyboard_on_a_phone_resumes_and_sends(page):
         _answer(page, code, 1, f"/zcq/{number + 1}/")
     _answer(page, "zcq_fun5", 0, "/standing/1/")
 
-    # A number with its tick box: a number out of range first.
+    # A number, its unit beside the box, and no question about a clinic test: a number
+    # out of range first.
     _on_screen(page, "standing", 1, 1)
+    assert page.locator("input[name=standing_capped]").count() == 0
+    box = page.locator("#id_standing_minutes").bounding_box()
+    unit = page.locator("#id_standing_minutes_unit").bounding_box()
+    assert box is not None and unit is not None
+    assert unit["x"] >= box["x"] + box["width"] and unit["y"] < box["y"] + box["height"]
+    assert page.locator("#id_standing_minutes_unit").inner_text() == "minutes"
     _check(page, "en", "number")
     _type(page, "#id_standing_minutes", "45")
     _submit(page)
@@ -261,16 +281,18 @@ def test_a_patient_answers_by_keyboard_on_a_phone_resumes_and_sends(page):
 
     _on_screen(page, "walking", 1, 1)
     assert page.locator("button.q-next").inner_text() == "Save and review"
+    assert page.locator("input[name=walking_method], input[name=walking_capped]").count() == 0
     _type(page, "#id_walking_feet", "250")
-    _choose(page, "walking_method", 1)
-    tab_to(page, "input[name=walking_capped]")
-    page.keyboard.press("Space")
-    assert page.locator("input[name=walking_capped]").is_checked()
     _submit(page)
 
-    # Everything was seen, but three Oswestry sections are blank: sending lists them.
+    # Everything was seen, but three Oswestry sections are skipped, one too many: the
+    # page says so, with a way back to each.
     assert _path(page).endswith("/send/")
-    assert page.locator(".q-part-state").all_inner_texts() == ["Answered"] * 5
+    states = page.locator(".q-part-state").all_inner_texts()
+    assert states == ["Answered", "Answered, 3 questions skipped"] + ["Answered"] * 3, states
+    skipped = page.locator(".q-skipped")
+    assert "Please answer at least 1 of the questions you skipped." in skipped.inner_text()
+    assert skipped.locator("a").all_inner_texts() == ["question 4", "question 5", "question 6"]
     _check(page, "en", "send")
     _submit(page)
     assert _path(page).endswith("/send/")
@@ -304,8 +326,8 @@ def test_a_patient_answers_by_keyboard_on_a_phone_resumes_and_sends(page):
     assert answers["standing"].answers["standing_minutes"] == 8
     assert answers["walking"].answers == {
         "walking_feet": 250,
-        "walking_method": 2,
-        "walking_capped": True,
+        "walking_method": 1,  # the patient's own estimate: no test at home
+        "walking_capped": False,
     }
     assert {r.mode for r in answers.values()} == {"link"}
 
@@ -369,14 +391,14 @@ def test_the_spanish_screens_pass_axe_and_the_set_is_sent(page):
     assert page.locator(".field--error").is_visible()
     _check(page, "es", "number-error")
     _type(page, "#id_standing_minutes", "12")
-    tab_to(page, "input[name=standing_capped]")
-    page.keyboard.press("Space")
     _submit(page)
     _on_screen(page, "walking", 1, 1, "es")
+    assert page.locator("#id_walking_feet_unit").inner_text() == "pies"
     _type(page, "#id_walking_feet", "400")
-    _choose(page, "walking_method", 0)
     _submit(page)
     assert _path(page).endswith("/send/")
+    assert page.locator(".q-skipped a").count() == 3
+    _check(page, "es", "send-skipped")
     _submit(page)
     assert page.locator(".error-summary a").count() == 3
     _check(page, "es", "send-gaps")
@@ -384,6 +406,9 @@ def test_the_spanish_screens_pass_axe_and_the_set_is_sent(page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     _on_screen(page, "odi", 4, 10, "es")
+    assert page.locator(".q-note").is_visible()  # skipped earlier, and said so
+    assert page.locator("main button.q-skip").is_visible()
+    _check(page, "es", "odi-skipped")
     _answer(page, "odi_4", 1, "/odi/5/")
     page.goto(link)
     _submit(page)  # check and send

@@ -3,6 +3,11 @@ at a time ("Question 3 of 10"), saved as they go, and a page to send it all. The
 pages serve the clinic's waiting-room tablet (``tablet``), which shows no name and
 keeps nothing on screen once the answers are sent.
 
+A question that may be left blank (an Oswestry section) is left blank only with "Skip
+this question", never by an empty "Save and continue"; the send page counts what was
+skipped, with a way back to each. Through the link (at home) the standing and walking
+screens ask for the patient's own estimate, not about the clinic's timed test.
+
 Every request goes through the link (throttled, audited); a link whose answers are in
 shows the thank-you page, so the back button after sending reveals nothing."""
 
@@ -25,8 +30,8 @@ from mildpath.questionnaires import answers as rules
 from mildpath.questionnaires import progress as charts
 from mildpath.questionnaires import queries, services
 from mildpath.questionnaires.errors import AlreadyAnswered, AnswersIncomplete, QuestionnaireClosed
-from mildpath.questionnaires.forms import ScreenForm, stored_initial
-from mildpath.questionnaires.instruments import Instrument
+from mildpath.questionnaires.forms import SKIP, ScreenForm, stored_initial
+from mildpath.questionnaires.instruments import Instrument, Item
 from mildpath.questionnaires.models import Response, TimePoint
 
 PURPOSE = PatientLink.Purpose.QUESTIONNAIRE.value
@@ -48,14 +53,38 @@ class Part:
     screens: int
     response: Response | None
     next_screen: int | None  # the first screen not yet seen; None when all are
+    skipped: tuple[int, ...] = ()  # the screens whose question was skipped on purpose
+    skips_allowed: int | None = None  # how many may be skipped for a score; None: any
+
+    @property
+    def must_answer(self) -> int:
+        """How many of the skipped questions need an answer before the set can be sent
+        (the Oswestry questionnaire is scored with up to 2 sections blank)."""
+        if self.skips_allowed is None or self.next_screen is not None:
+            return 0
+        return max(0, len(self.skipped) - self.skips_allowed)
 
     @property
     def state(self) -> str:
         if self.response is None:
             return "todo"
-        if self.next_screen is None:
-            return "done"
-        return "started"
+        if self.next_screen is not None:
+            return "started"
+        if self.must_answer:
+            return "short"
+        return "done"
+
+
+def _skipped(screens: list[tuple[Item, ...]], stored: dict[str, rules.Answer]) -> tuple[int, ...]:
+    """The screens (numbered from 1) with a question seen and left blank: skipped."""
+    return tuple(
+        number
+        for number, items in enumerate(screens, start=1)
+        if any(
+            item.kind != "flag" and item.code in stored and stored[item.code] is None
+            for item in items
+        )
+    )
 
 
 def _parts(time_point: TimePoint, language: str) -> list[Part]:
@@ -68,15 +97,20 @@ def _parts(time_point: TimePoint, language: str) -> list[Part]:
             code, version=response.version if response else None, language=language
         )
         stored = response.answers if response else {}
+        screens = rules.screens_asked(instrument, treated=treated)
         parts.append(
             Part(
                 number=number,
                 instrument=instrument,
                 title=instrument.title[language],
                 intro=instrument.intro[language],
-                screens=len(rules.screens_asked(instrument, treated=treated)),
+                screens=len(screens),
                 response=response,
                 next_screen=rules.first_screen_waiting(instrument, stored, treated=treated),
+                skipped=_skipped(screens, stored),
+                skips_allowed=(
+                    rules.ODI_SKIPS_ALLOWED if instrument.scoring == "odi_percent" else None
+                ),
             )
         )
     return parts
@@ -189,15 +223,22 @@ def screen(request: HttpRequest, token: str, instrument: str, number: int) -> Ht
         items=items,
         language=language,
         initial=stored_initial(items, stored),
+        patient=True,
+        # The clinic tablet is in the clinic, where a timed test can have been done; a
+        # patient answering through their link at home has done none.
+        clinic_test=on_tablet(request),
     )
-    if request.method == "POST" and form.is_valid():
+    # "Skip this question" is the one way to leave a question blank: an empty "Save and
+    # continue" is refused with a message offering it.
+    skip = request.method == "POST" and SKIP in request.POST and form.skippable
+    if skip or (request.method == "POST" and form.is_valid()):
         mode = Response.Mode.TABLET if on_tablet(request) else Response.Mode.LINK
         try:
             services.response_save(
                 actor=Actor.of(request, label="patient link"),
                 time_point=time_point,
                 instrument=instrument,
-                answers=form.answers(),
+                answers=form.skipped() if skip else form.answers(),
                 mode=mode,
                 language=language,
                 now=clock.now(),
@@ -216,6 +257,7 @@ def screen(request: HttpRequest, token: str, instrument: str, number: int) -> Ht
             "number": number,
             "back_url": _before(parts, part, number, token),
             "time_point": time_point,
+            "skipped_before": number in part.skipped,
         },
         status=400 if form.errors else 200,
     )
@@ -253,7 +295,7 @@ def send(request: HttpRequest, token: str) -> HttpResponse:
             "parts": parts,
             "gaps": gaps,
             "time_point": time_point,
-            "ready": all(part.next_screen is None for part in parts),
+            "ready": all(part.state == "done" for part in parts),
         },
         status=400 if missing else 200,
     )
