@@ -112,8 +112,9 @@ def test_a_spanish_speaker_gets_spanish_messages_and_links(schedule, client):
     assert confirmation.language == "es"
     assert "/es/p/appointment/" in confirmation.body
     assert "/es/es/" not in confirmation.body
-    # Dates as Spanish writes them, not the English order with Spanish words.
-    assert "Miércoles, 2 de diciembre de 2026" in confirmation.body
+    # Dates as Spanish writes them, not the English order with Spanish words: the weekday
+    # in lower case after "Cuándo:", the time on the 12-hour clock of the Spanish pages.
+    assert "miércoles, 2 de diciembre de 2026, 9 a.m." in confirmation.body
     # Even when booked from a Spanish page (Spanish active in the thread).
     from django.utils import translation
 

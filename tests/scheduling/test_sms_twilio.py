@@ -121,7 +121,7 @@ def test_a_text_reminder_goes_to_twilio_from_the_practice_number(twilio, text_re
     [fields] = twilio.received
     assert fields["To"] == ["+13105550111"]
     assert fields["From"] == ["+16265550199"]
-    assert "9:00" in fields["Body"][0]  # the clinic's wall clock, in Spanish
+    assert "9 a.m." in fields["Body"][0]  # the clinic's wall clock, in Spanish
     text_reminder.refresh_from_db()
     assert (text_reminder.status, text_reminder.attempts) == ("sent", 1)
     # Sent once: a second round does not claim the same message again.

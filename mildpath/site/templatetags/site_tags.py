@@ -3,6 +3,7 @@ the practice's identity and the study chart."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,9 +13,11 @@ from django.conf import settings
 from django.forms.boundfield import BoundField
 from django.templatetags.static import static
 from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext, pgettext
 
+from mildpath.core.phone import InvalidPhoneNumber, format_phone, normalize_phone
 from mildpath.outcomes.queries import public_summary
 from mildpath.practice.queries import IN_YOUR_AREA_MILES, PracticeIdentity, practice_identity
 
@@ -67,17 +70,40 @@ def summary_label(label: str) -> str:
     return text if text.endswith("?") else f"{text}:"
 
 
+# Languages that capitalise a weekday's name wherever it stands; the others write it in
+# lower case inside a sentence ("su cita del martes"), though Django's catalog gives it
+# capitalised, as a label ("Martes").
+WEEKDAY_ALWAYS_CAPITALISED = frozenset({"en"})
+
+
+def _in_running_text(value: date | datetime, text: str) -> str:
+    if (get_language() or "en").split("-")[0] in WEEKDAY_ALWAYS_CAPITALISED:
+        return text
+    weekday = date_format(value, "l")
+    return text.replace(weekday, weekday.lower(), 1)
+
+
 @register.filter(expects_localtime=True)
 def long_date(value: date | datetime) -> str:
-    """A weekday and full date, as each language writes it ("Monday, November 30, 2026";
-    "lunes, 30 de noviembre de 2026"). The format is in the translation catalog."""
-    return date_format(value, pgettext("date format: weekday and full date", "l, F j, Y"))
+    """A weekday and full date, as each language writes it inside a sentence ("Monday,
+    November 30, 2026"; "lunes, 30 de noviembre de 2026"). The format is in the
+    translation catalog.
+
+    The weekday is written as in running text: lower case in Spanish, capitalised in
+    English. Where the date starts a heading, legend, caption, table row header, list item
+    or button on its own, the template adds ``|capfirst`` ("Lunes, 30 de noviembre...").
+    After a label ("Cuándo: lunes...", a ``<dd>``) or inside a sentence it stays as is."""
+    text = date_format(value, pgettext("date format: weekday and full date", "l, F j, Y"))
+    return _in_running_text(value, text)
 
 
 @register.filter(expects_localtime=True)
 def day_heading(value: date | datetime) -> str:
-    """A weekday and day of the month, for a day's heading ("Monday, November 30")."""
-    return date_format(value, pgettext("date format: weekday, day and month", "l, F j"))
+    """A weekday and day of the month ("Monday, November 30"; "lunes, 30 de noviembre"),
+    as written inside a sentence: add ``|capfirst`` where it starts a heading on its own,
+    by the same rule as ``long_date``."""
+    text = date_format(value, pgettext("date format: weekday, day and month", "l, F j"))
+    return _in_running_text(value, text)
 
 
 @register.filter
@@ -105,6 +131,38 @@ def static_or_blank(path: str) -> str:
         return static(path)
     except ValueError:
         return ""
+
+
+@register.filter
+def phone_link(value: object) -> str:
+    """A clinic's phone number as a link that dials it, its text in the national format:
+    ``{{ location|phone_link }}``, from anything with a ``phone`` in E.164 (a Location, the
+    Practice, the brand) or from the number itself; "" when there is none. Safe to pass
+    into ``{% blocktranslate with phone=... %}``; site.css keeps the number on one line."""
+    raw = str(getattr(value, "phone", value) or "").strip()
+    if not raw:
+        return ""
+    try:
+        e164 = normalize_phone(raw)
+    except InvalidPhoneNumber:
+        # A number the library does not know (typed into the admin as text) still
+        # dials, and reads as it was typed.
+        digits = "".join(char for char in raw if char.isdigit() or char == "+")
+        return format_html('<a href="tel:{}">{}</a>', digits, raw) if digits else raw
+    return format_html('<a href="tel:{}">{}</a>', e164, format_phone(e164))
+
+
+# A time of day with its "am", "p. m.": the spaces in it, so the two stay on one line.
+_TIME_OF_DAY_SPACES = re.compile(r"\d\s+[ap]\.?\s?m\b\.?", re.IGNORECASE)
+
+
+@register.filter(is_safe=True)
+def keep_times_together(text: str) -> str:
+    """Non-breaking spaces inside the times of day of a label ("a 5 p. m.", "to 5 pm"), so
+    a narrow screen never leaves "m." or "pm" alone at the start of the next line."""
+    return _TIME_OF_DAY_SPACES.sub(
+        lambda time: re.sub(r"\s+", "\N{NO-BREAK SPACE}", time.group()), str(text)
+    )
 
 
 @register.simple_tag(takes_context=True)
