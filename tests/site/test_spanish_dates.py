@@ -97,6 +97,12 @@ def test_the_english_pages_keep_their_capitalised_weekday_and_clock(client, sche
     assert "Your time: Tuesday, December 1 at 4:15 p.m." in shown
 
 
+def _caption(page: str) -> str:
+    found = re.search(r"<caption[^>]*>(.*?)</caption>", page, re.S)
+    assert found, "the calendar has no caption"
+    return _text(found.group(1))
+
+
 def test_the_spanish_calendar_capitalises_a_day_only_where_it_starts_the_line(
     client, schedule, make_staff, sign_in
 ):
@@ -107,10 +113,10 @@ def test_the_spanish_calendar_capitalises_a_day_only_where_it_starts_the_line(
     assert week.status_code == 200
     assert re.search(r'<th scope="row"><a [^>]*>Martes, 1 de diciembre</a></th>', week.text)
     # The translation starts the week's caption with "Del": the day follows in lower case.
-    caption = _text(re.search(r"<caption[^>]*>(.*?)</caption>", week.text, re.S).group(1))
+    caption = _caption(week.text)
     assert caption.startswith("Del lunes, 30 de noviembre al domingo, 6 de diciembre de 2026:")
     day = client.get("/es/staff/calendar/", {"location": "pasadena", "date": TUESDAY})
-    caption = _text(re.search(r"<caption[^>]*>(.*?)</caption>", day.text, re.S).group(1))
+    caption = _caption(day.text)
     assert caption.startswith("Martes, 1 de diciembre de 2026:")
 
 
