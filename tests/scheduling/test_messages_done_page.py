@@ -50,7 +50,7 @@ def test_it_names_the_number_and_the_address_the_confirmation_went_to(client, ki
         "We sent a confirmation by text to <strong>(626) 555-0101</strong> "
         "and by email to <strong>ana@example.com</strong>." in text
     )
-    assert "call us at (626) 555-0160" in text
+    assert 'call us at <a href="tel:+16265550160">(626) 555-0160</a>' in text
 
 
 def test_a_patient_who_gave_only_a_phone_is_told_to_look_at_their_texts(client, kind):
@@ -71,7 +71,7 @@ def test_a_stopped_number_with_no_email_is_told_to_call(client, kind):
     assert "We sent a confirmation" not in text
     assert "this number replied STOP" in text and "reply START" in text
     assert "We could not send you a confirmation" in text
-    assert "call us at (626) 555-0160" in text
+    assert 'call us at <a href="tel:+16265550160">(626) 555-0160</a>' in text
 
 
 def test_what_the_patient_typed_is_shown_escaped(client, kind):

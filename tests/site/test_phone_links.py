@@ -1,5 +1,5 @@
 """What a patient taps on a phone: the clinic's number dials with one tap and never breaks
-across lines, a time of day keeps its "p. m." on its line, and a single tick box is a card
+across lines, a time of day keeps its "p.m." on its line, and a single tick box is a card
 whose whole row takes the tap."""
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class TestTheClinicsNumber:
     ("language", "afternoon"),
     [
         ("en", "Afternoon (noon to 5\N{NO-BREAK SPACE}pm)"),
-        ("es", "5\N{NO-BREAK SPACE}p.\N{NO-BREAK SPACE}m.)"),
+        ("es", "5\N{NO-BREAK SPACE}p.m.)"),
     ],
 )
 def test_a_time_of_day_keeps_its_am_or_pm_on_its_line(client, demo_practice, language, afternoon):
