@@ -74,6 +74,9 @@ def test_the_spanish_details_page_writes_the_weekday_in_lower_case_inside_the_se
     assert "Su hora: martes, 1 de diciembre" in shown
     assert "4:15 p.m." in shown
     assert "Martes" not in shown
+    # Written day first, as Spanish does, 05/03/1952 would be taken as May 3: the hint
+    # says the month comes first, with an example that cannot be read the other way.
+    assert "Primero el mes, luego el día y el año: 03/17/1952 es el 17 de marzo de 1952." in shown
 
 
 def test_the_spanish_text_confirmation_writes_the_weekday_in_lower_case_and_the_time_in_p_m(

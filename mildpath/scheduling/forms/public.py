@@ -130,7 +130,7 @@ class DetailsForm(forms.Form):
     )
     date_of_birth = BirthDateField(
         label=_("Date of birth"),
-        help_text=_("Month/day/year, for example 03/17/1952."),
+        help_text=_("Month first, then day and year: 03/17/1952 is March 17, 1952."),
         input_formats=["%m/%d/%Y", "%Y-%m-%d"],
         error_messages={
             "required": _("Enter your date of birth."),
