@@ -261,6 +261,8 @@ def test_the_chart_numbers_follow_the_language(client, demo_practice):
     chart = html.split('<figure class="chart"', 1)[1].split("</figure>", 1)[0]
     assert 'width="14.3"' in chart  # SVG numbers stay machine-readable
     assert "4,000" not in chart  # the reader's number is written the Spanish way
+    # and the same way in the table and the text around the chart.
+    assert "4,000" not in html and "unos 4\N{NO-BREAK SPACE}000 pies" in html
 
 
 def test_the_chart_scales_each_measure_to_its_own_longest_bar():
