@@ -33,7 +33,7 @@ from mildpath.core import clock
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.services import patient_create, patient_link_issue
 from mildpath.practice.models import Location
-from mildpath.questionnaires import services
+from mildpath.questionnaires import instruments, services
 from mildpath.questionnaires.answers import Answer
 from mildpath.questionnaires.models import Response, TimePoint
 from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows, tab_to
@@ -42,6 +42,9 @@ from tests.helpers import TEST_ACTOR
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
+# The intake set's screens before each questionnaire's first: 2 pain, 10 Oswestry, 12
+# Zurich, 1 standing, 1 walking.
+BASELINE_BEFORE = {"nrs": 0, "odi": 2, "zcq": 12, "standing": 24, "walking": 25}
 # Set QUESTIONNAIRE_SHOTS=/tmp/q-shots to keep a picture of every page checked.
 SHOTS = os.environ.get("QUESTIONNAIRE_SHOTS", "")
 
@@ -165,14 +168,24 @@ def _check(page, language: str, name: str, *, sizes=(PHONE, NARROW)) -> None:
 
 
 def _on_screen(page, instrument: str, number: int, total: int, language: str = "en") -> None:
+    """On this screen, headed by the questionnaire's plain title, with this question's
+    count; the line and the bar above the heading place it in the whole intake set (5
+    questionnaires, 26 screens), so the bar never starts over."""
     assert _path(page).endswith(f"/{instrument}/{number}/"), page.url
+    assert page.locator("h1").inner_text() == instruments.latest(instrument).plain_title[language]
     counted = page.locator(".q-count").inner_text()
     if language == "en":
         assert counted == f"Question {number} of {total}"
     else:  # the words are the translators'; the numbers are the page's
         assert [int(word) for word in counted.split() if word.isdigit()] == [number, total]
+    overall = BASELINE_BEFORE[instrument] + number
     bar = page.locator("progress.q-bar")
-    assert (bar.get_attribute("value"), bar.get_attribute("max")) == (str(number), str(total))
+    assert (bar.get_attribute("value"), bar.get_attribute("max")) == (str(overall), "26")
+    where = page.locator(".q-where").inner_text()
+    assert [int(word) for word in where.split() if word.isdigit()] == [
+        list(BASELINE_BEFORE).index(instrument) + 1,
+        len(BASELINE_BEFORE),
+    ]
 
 
 def _within_reach(page, selector: str, screens: float = 1.5) -> None:

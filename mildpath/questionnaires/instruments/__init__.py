@@ -6,6 +6,11 @@ and refuses anything malformed with a ValueError naming the instrument, the item
 and the rule broken. ``with_text`` applies a practice's licensed wording file (one
 language, any subset of items) without letting it change the structure.
 
+Each instrument has two names: ``title``, its official name (licensed wording may
+replace it; staff pages show it), and ``plain_title``, the practice's warm words that
+head the patient's pages, so a worried patient reads "How your back affects daily
+life" before "Oswestry Disability Index".
+
 No Django here: the scoring, the forms and the management commands build on this.
 """
 
@@ -49,7 +54,8 @@ class Item:
 class Instrument:
     code: str
     version: str
-    title: dict[str, str]
+    title: dict[str, str]  # the official name: staff pages, and the line under a heading
+    plain_title: dict[str, str]  # what a patient's pages are headed with
     intro: dict[str, str]
     scoring: str
     loinc: dict[str, str]
@@ -73,6 +79,7 @@ _INSTRUMENT_KEYS = frozenset(
         "code",
         "version",
         "title",
+        "plain_title",
         "intro",
         "scoring",
         "loinc",
@@ -229,6 +236,15 @@ def _item(instrument: str, index: int, value: object) -> Item:
     )
 
 
+def _plain_title(where: str, data: Mapping[str, object]) -> object:
+    if "plain_title" not in data:
+        raise ValueError(
+            f"{where}: missing 'plain_title', the plain words (in 'en' and 'es') that head "
+            "the patient's pages instead of the official name in 'title'"
+        )
+    return data["plain_title"]
+
+
 def _screens(where: str, value: object, items: tuple[Item, ...]) -> tuple[tuple[str, ...], ...]:
     known = {item.code for item in items}
     seen: set[str] = set()
@@ -283,6 +299,7 @@ def from_dict(data: Mapping[str, object]) -> Instrument:
         code=code,
         version=version,
         title=_texts(f"{where}: title", _required(where, data, "title")),
+        plain_title=_texts(f"{where}: plain_title", _plain_title(where, data)),
         intro=_texts(f"{where}: intro", _required(where, data, "intro")),
         scoring=scoring,
         loinc=loinc,

@@ -1,5 +1,7 @@
 """What a patient sees from a questionnaire link: where they are in the set, one screen
-at a time ("Question 3 of 10"), saved as they go, and a page to send it all. The same
+at a time ("Question 3 of 10", and a bar for the whole set that never starts over),
+saved as they go, and a page to send it all. Each questionnaire is headed with its
+plain title ("How far you can walk"), its official name in small print beneath. The same
 pages serve the clinic's waiting-room tablet (``tablet``), which shows no name and
 keeps nothing on screen once the answers are sent.
 
@@ -48,7 +50,8 @@ class Part:
 
     number: int
     instrument: Instrument
-    title: str  # in the reader's language
+    title: str  # the plain title, in the reader's language: the heading a patient reads
+    official_name: str  # the instrument's own name, shown quietly under the heading
     intro: str
     screens: int
     response: Response | None
@@ -102,7 +105,8 @@ def _parts(time_point: TimePoint, language: str) -> list[Part]:
             Part(
                 number=number,
                 instrument=instrument,
-                title=instrument.title[language],
+                title=instrument.plain_title[language],
+                official_name=instrument.title[language],
                 intro=instrument.intro[language],
                 screens=len(screens),
                 response=response,
@@ -217,6 +221,8 @@ def screen(request: HttpRequest, token: str, instrument: str, number: int) -> Ht
         raise Http404
     treated = rules.after_treatment(time_point.code)
     items = rules.screens_asked(part.instrument, treated=treated)[number - 1]
+    # Across the whole set, so the bar does not start over with each questionnaire.
+    overall = sum(earlier.screens for earlier in parts[: part.number - 1]) + number
     stored = part.response.answers if part.response else {}
     form = ScreenForm(
         request.POST if request.method == "POST" else None,
@@ -255,6 +261,8 @@ def screen(request: HttpRequest, token: str, instrument: str, number: int) -> Ht
             "part": part,
             "parts": parts,
             "number": number,
+            "overall": overall,
+            "overall_total": sum(each.screens for each in parts),
             "back_url": _before(parts, part, number, token),
             "time_point": time_point,
             "skipped_before": number in part.skipped,
