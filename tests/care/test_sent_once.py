@@ -24,7 +24,7 @@ from mildpath.core.models import FormSubmission
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.models import Appointment, AppointmentType
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, patient_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -145,6 +145,44 @@ def test_a_plan_saved_twice_shows_the_one_plan_saved(client, rosa, clinician):
     assert second.headers["Location"] == reverse("care:plan", args=[rosa.pk, plan.pk])
 
 
+def test_a_procedure_saved_twice_with_its_appointment_shows_the_one_record(client, rosa, clinician):
+    # Once the first send saved, its appointment is taken: the second send must still
+    # be answered as a second send, not refused as though another record held the visit.
+    visit = _procedure_visit(rosa)
+    url = reverse("care:procedure_new", args=[rosa.pk])
+    body = {
+        "performed_on": DAY.isoformat(),
+        "location": str(visit.location_id),
+        "operator": str(visit.practitioner_id),
+        "appointment": str(visit.pk),
+        "anaesthesia": "local",
+        "levels": ["L4-L5"],
+        "side": "both",
+        "diagnosis": "M48.062",
+        "submission": _key(client.get(url)),
+    }
+    first = client.post(url, body)
+    assert first.status_code == 302, first.content.decode()[:3000]
+    second = client.post(url, body, follow=True)
+    assert second.redirect_chain[-1][0] == first.headers["Location"]
+    assert TWICE in second.content.decode()
+    assert ProcedureRecord.objects.filter(appointment=visit).count() == 1
+
+
+def test_a_key_sent_for_another_patient_lands_on_this_patients_chart(client, rosa, clinician):
+    other = patient_at("Ana", "Ruiz", "santa-monica")
+    key = uuid.uuid4()
+    services.later_surgery_record(
+        actor=TEST_ACTOR, patient=other, kind="fusion", levels=["L4-L5"],
+        performed_on=date(2026, 9, 15), note="", now=NOW, submission=key,
+    )  # fmt: skip
+    answer = client.post(
+        reverse("care:surgery_new", args=[rosa.pk]), {**SURGERY, "submission": str(key)}
+    )
+    assert answer.headers["Location"] == reverse("care:chart", args=[rosa.pk]) + "#surgeries"
+    assert not LaterSurgery.objects.filter(patient=rosa).exists()
+
+
 def test_a_key_that_is_not_one_is_refused_by_name_and_nothing_is_saved(client, rosa, clinician):
     answer = client.post(
         reverse("care:surgery_new", args=[rosa.pk]), {**SURGERY, "submission": "'; DROP--"}
@@ -220,3 +258,14 @@ def test_a_second_send_waits_for_the_first_then_saves_only_if_the_first_did_not(
         first.join()
         with psycopg.connect(**connection.get_connection_params()) as other:
             other.execute("DELETE FROM core_formsubmission WHERE key = %s", [key])
+
+
+def test_the_evaluation_page_carries_its_key_once_and_its_criteria_version_once(
+    client, rosa, clinician
+):
+    # Its hand-written hidden inputs (criteria version, facts) must not be sent twice,
+    # the first empty: the form would then depend on which one the server reads.
+    page = client.get(reverse("care:evaluation_new", args=[rosa.pk])).content.decode()
+    assert page.count('name="criteria_version"') == 1
+    assert page.count('name="facts_digest"') == 1
+    assert page.count('name="submission"') == 1

@@ -2,6 +2,37 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Count
+
+
+def refuse_appointments_with_two_records(apps, schema_editor):
+    """Before this constraint two saves at once could link one appointment to two
+    procedure records. A clinician decides which record keeps it (editing or amending
+    the other); the migration names them rather than failing on the constraint."""
+    records = apps.get_model("care", "ProcedureRecord")
+    shared = (
+        records.objects.filter(amends__isnull=True, appointment__isnull=False)
+        .values("appointment")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    clashes = {
+        row["appointment"]: sorted(
+            records.objects.filter(
+                amends__isnull=True, appointment=row["appointment"]
+            ).values_list("chain", flat=True)
+        )
+        for row in shared
+    }
+    if clashes:
+        listed = "; ".join(
+            f"appointment {appointment}: procedures {', '.join(map(str, chains))}"
+            for appointment, chains in sorted(clashes.items())
+        )
+        raise RuntimeError(
+            "These appointments belong to more than one procedure record; unlink all but "
+            f"one of each before migrating: {listed}"
+        )
 
 
 class Migration(migrations.Migration):
@@ -15,6 +46,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_appointments_with_two_records, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='procedurerecord',
             constraint=models.UniqueConstraint(condition=models.Q(('amends__isnull', True)), fields=('appointment',), name='care_procedure_one_per_appointment'),

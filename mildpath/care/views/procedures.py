@@ -35,6 +35,7 @@ from mildpath.care.models import ProcedureRecord
 from mildpath.care.views.chart import made_or_chart
 from mildpath.core import clock
 from mildpath.core.errors import AlreadySubmitted, already_saved
+from mildpath.core.queries import submission_sent
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.models import Appointment, AppointmentType
@@ -178,6 +179,14 @@ def procedure_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         initial=_initial_new(request, patient, choices),
         **choices.form_kwargs(),
     )
+    if request.method == "POST":
+        # Checked before the form: once the first send saved, its appointment counts as
+        # taken, and a second send would be refused as though another record held it.
+        sent = submission_sent(
+            request.POST.get("submission"), services.sent_once_form("procedure", patient.pk)
+        )
+        if sent is not None:
+            return already_saved(request, made_or_chart("care:procedure", patient, sent))
     if request.method == "POST" and form.is_valid():
         try:
             procedure = services.procedure_draft_save(
