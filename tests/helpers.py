@@ -35,6 +35,7 @@ from django.db import connection
 if TYPE_CHECKING:
     from mildpath.audit.actor import Actor
     from mildpath.patients.models import Patient
+    from mildpath.questionnaires.models import TimePoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -94,6 +95,44 @@ def patient_at(given: str, family: str, slug: str, *, language: str = "en") -> P
     )
     patient.locations.add(Location.objects.get(slug=slug))
     return patient
+
+
+def baseline_open(patient: Patient, slug: str, *, hours: float = 5) -> TimePoint:
+    """The patient's follow-up plan, from a first consultation at ``slug`` ``hours`` from
+    NOW (today, in the suite's frozen time): its baseline is open and due by the visit."""
+    from mildpath.core import clock
+    from mildpath.practice.models import Location
+    from mildpath.questionnaires.services import follow_up_plan_start
+
+    location = Location.objects.get(slug=slug)
+    visit = NOW + timedelta(hours=hours)
+    return follow_up_plan_start(
+        actor=__getattr__("TEST_ACTOR"),
+        patient=patient,
+        location=location,
+        anchor_date=visit.astimezone(location.tz).date(),
+        due_at=visit,
+        now=clock.now(),
+    )
+
+
+def questionnaire_start(point: TimePoint) -> str:
+    """The start page of a questionnaire link for ``point``, as the patient's message
+    carries it."""
+    from django.urls import reverse
+
+    from mildpath.core import clock
+    from mildpath.patients.models import PatientLink
+    from mildpath.patients.services import patient_link_issue
+
+    issued = patient_link_issue(
+        actor=__getattr__("TEST_ACTOR"),
+        patient=point.patient,
+        purpose=PatientLink.Purpose.QUESTIONNAIRE,
+        target_id=point.pk,
+        now=clock.now(),
+    )
+    return reverse("questionnaires:start", args=[issued.token])
 
 
 def free_port() -> int:

@@ -43,7 +43,7 @@ from mildpath.questionnaires.models import TimePoint
 from mildpath.questionnaires.services import follow_up_plan_reanchor
 
 
-def sent_once_form(kind: str, patient_id: int) -> str:
+def sent_once_form(*, kind: str, patient_id: int) -> str:
     """The name a chart form's key is claimed under: the form and the patient, so that a
     key sent again counts only for the same form of the same patient."""
     return f"care.{kind}/{patient_id}"
@@ -99,7 +99,9 @@ def imaging_record(
 ) -> ImagingStudy:
     """An imaging study with its findings per level (each a mapping of LevelFinding's
     fields, ``level`` included), all or nothing."""
-    claim = submission_claim(key=submission, form=sent_once_form("imaging", patient.pk), now=now)
+    claim = submission_claim(
+        key=submission, form=sent_once_form(kind="imaging", patient_id=patient.pk), now=now
+    )
     study = ImagingStudy.objects.create(
         patient=patient,
         modality=modality,
@@ -136,7 +138,9 @@ def evaluation_record(
 ) -> Evaluation:
     """The clinician's decision, with each criterion as judged and the criteria version
     that judged it."""
-    claim = submission_claim(key=submission, form=sent_once_form("evaluation", patient.pk), now=now)
+    claim = submission_claim(
+        key=submission, form=sent_once_form(kind="evaluation", patient_id=patient.pk), now=now
+    )
     evaluation = Evaluation.objects.create(
         patient=patient,
         criteria_version=criteria.version,
@@ -180,7 +184,9 @@ def plan_record(
 ) -> TreatmentPlan:
     """A treatment plan agreed with the patient; ``diagnosis``: what it treats (ICD-10-CM,
     ``Diagnosis``), which the procedure record then starts from."""
-    claim = submission_claim(key=submission, form=sent_once_form("plan", patient.pk), now=now)
+    claim = submission_claim(
+        key=submission, form=sent_once_form(kind="plan", patient_id=patient.pk), now=now
+    )
     plan = TreatmentPlan.objects.create(
         patient=patient,
         evaluation=evaluation,
@@ -251,7 +257,7 @@ def procedure_draft_save(
     claim = None
     if draft is None:
         claim = submission_claim(
-            key=submission, form=sent_once_form("procedure", patient.pk), now=now
+            key=submission, form=sent_once_form(kind="procedure", patient_id=patient.pk), now=now
         )
         procedure = ProcedureRecord(patient=patient, created_at=now, created_by=actor.user)
     else:
@@ -391,7 +397,9 @@ def complication_record(
     """A complication, attached to the procedure (every version of it), however long
     after it is recorded."""
     claim = submission_claim(
-        key=submission, form=sent_once_form("complication", procedure.patient_id), now=now
+        key=submission,
+        form=sent_once_form(kind="complication", patient_id=procedure.patient_id),
+        now=now,
     )
     complication = Complication.objects.create(
         patient_id=procedure.patient_id,
@@ -438,7 +446,9 @@ def later_surgery_record(
         raise ValueError(f"levels must be some of {known}: {list(levels)!r}")
     if performed_on > timezone.localdate(now):
         raise ValueError("a later surgery cannot be dated in the future")
-    claim = submission_claim(key=submission, form=sent_once_form("surgery", patient.pk), now=now)
+    claim = submission_claim(
+        key=submission, form=sent_once_form(kind="surgery", patient_id=patient.pk), now=now
+    )
     surgery = LaterSurgery.objects.create(
         patient=patient,
         kind=kind,
@@ -484,7 +494,9 @@ def document_store(
     """Keep a document outside the web root under a name of our own. The file is written
     first: a failed write leaves no row, a failed row removes the file; a rollback of
     the caller's transaction later can leave a file no row names, never served."""
-    claim = submission_claim(key=submission, form=sent_once_form("document", patient.pk), now=now)
+    claim = submission_claim(
+        key=submission, form=sent_once_form(kind="document", patient_id=patient.pk), now=now
+    )
     stored_as = f"{uuid.uuid4().hex}.bin"
     folder = documents_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -9,20 +9,15 @@ import copy
 import html
 import json
 import re
-from datetime import timedelta
 from importlib.resources import files
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from mildpath.core import clock
-from mildpath.patients.models import PatientLink
-from mildpath.patients.services import patient_link_issue
-from mildpath.practice.models import Location
-from mildpath.questionnaires import instruments, services
+from mildpath.questionnaires import instruments
 from mildpath.questionnaires.models import TimePoint
-from tests.helpers import NOW, TEST_ACTOR, patient_at
+from tests.helpers import baseline_open, patient_at, questionnaire_start
 
 # NOW is Tuesday 24 November 2026, 9 a.m. in California.
 
@@ -137,27 +132,12 @@ def test_licensed_wording_replaces_the_official_name_but_cannot_touch_the_plain_
 @pytest.fixture
 def point(frozen, demo_practice) -> TimePoint:
     """Rosa's baseline, open: her first consultation is this afternoon."""
-    patient = patient_at("Rosa", "Delgado", "santa-monica")
-    return services.follow_up_plan_start(
-        actor=TEST_ACTOR,
-        patient=patient,
-        location=Location.objects.get(slug="santa-monica"),
-        anchor_date=NOW.date(),
-        due_at=NOW + timedelta(hours=5),
-        now=clock.now(),
-    )
+    return baseline_open(patient_at("Rosa", "Delgado", "santa-monica"), "santa-monica")
 
 
 @pytest.fixture
 def start(point: TimePoint) -> str:
-    issued = patient_link_issue(
-        actor=TEST_ACTOR,
-        patient=point.patient,
-        purpose=PatientLink.Purpose.QUESTIONNAIRE,
-        target_id=point.pk,
-        now=clock.now(),
-    )
-    return reverse("questionnaires:start", args=[issued.token])
+    return questionnaire_start(point)
 
 
 def _listed(page: str) -> list[tuple[str, str]]:

@@ -11,18 +11,13 @@ clinic tablet and the staff's paper form still ask about the clinic's timed test
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
-from mildpath.core import clock
-from mildpath.patients.models import PatientLink
-from mildpath.patients.services import patient_link_issue
-from mildpath.practice.models import Location
-from mildpath.questionnaires import queries, services
+from mildpath.questionnaires import queries
 from mildpath.questionnaires.models import Response, TimePoint
-from tests.helpers import NOW, TEST_ACTOR, patient_at
+from tests.helpers import baseline_open, patient_at, questionnaire_start
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "demo_practice")]
 # NOW is Tuesday 24 November 2026, 9 a.m. in California.
@@ -33,28 +28,12 @@ ZCQ_CODES = [f"zcq_sym{n}" for n in range(1, 8)] + [f"zcq_fun{n}" for n in range
 @pytest.fixture
 def point() -> TimePoint:
     """Rosa's baseline, open: her first consultation is this afternoon."""
-    patient = patient_at("Rosa", "Delgado", "santa-monica")
-    return services.follow_up_plan_start(
-        actor=TEST_ACTOR,
-        patient=patient,
-        location=Location.objects.get(slug="santa-monica"),
-        anchor_date=NOW.date(),
-        due_at=NOW + timedelta(hours=5),
-        now=clock.now(),
-    )
+    return baseline_open(patient_at("Rosa", "Delgado", "santa-monica"), "santa-monica")
 
 
 @pytest.fixture
 def start(point: TimePoint) -> str:
-    """The start page of Rosa's questionnaire link, as her message carries it."""
-    issued = patient_link_issue(
-        actor=TEST_ACTOR,
-        patient=point.patient,
-        purpose=PatientLink.Purpose.QUESTIONNAIRE,
-        target_id=point.pk,
-        now=clock.now(),
-    )
-    return reverse("questionnaires:start", args=[issued.token])
+    return questionnaire_start(point)
 
 
 def _answers(point: TimePoint, instrument: str) -> dict:

@@ -12,12 +12,11 @@ from django.urls import reverse
 
 from mildpath.audit.models import AuditEvent
 from mildpath.core import clock
-from mildpath.patients.models import Patient, PatientLink
+from mildpath.patients.models import PatientLink
 from mildpath.patients.services import patient_link_issue
-from mildpath.practice.models import Location
 from mildpath.questionnaires import services
 from mildpath.questionnaires.models import Response, TimePoint
-from tests.helpers import NOW, TEST_ACTOR, patient_at
+from tests.helpers import NOW, TEST_ACTOR, baseline_open, patient_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "demo_practice")]
 # NOW is Tuesday 24 November 2026, 9 a.m. in California.
@@ -33,20 +32,6 @@ WALKING = {"walking_feet": "250", "walking_method": "1"}
 BASELINE_SET = {"nrs": NRS, "odi": ODI, "zcq": ZCQ, "standing": STANDING, "walking": WALKING}
 
 
-def _baseline(patient: Patient, slug: str, *, hours: float) -> TimePoint:
-    """The patient's plan, from a first consultation today ``hours`` from now (negative:
-    earlier today): the baseline is due by the visit."""
-    visit = NOW + timedelta(hours=hours)
-    return services.follow_up_plan_start(
-        actor=TEST_ACTOR,
-        patient=patient,
-        location=Location.objects.get(slug=slug),
-        anchor_date=visit.astimezone(Location.objects.get(slug=slug).tz).date(),
-        due_at=visit,
-        now=clock.now(),
-    )
-
-
 def _paper_url(point: TimePoint, instrument: str) -> str:
     return reverse("questionnaires:paper", args=[point.patient_id, point.pk, instrument])
 
@@ -55,7 +40,7 @@ def _paper_url(point: TimePoint, instrument: str) -> str:
 def rosa():
     """Rosa Delgado, seen at Santa Monica, with a consultation there this afternoon."""
     patient = patient_at("Rosa", "Delgado", "santa-monica")
-    return patient, _baseline(patient, "santa-monica", hours=5)
+    return patient, baseline_open(patient, "santa-monica", hours=5)
 
 
 @pytest.fixture
@@ -187,7 +172,7 @@ def test_a_paper_form_replaces_answers_the_patient_began_online(client, rosa, fr
 
 def test_a_patient_at_another_location_is_not_found_and_the_refusal_is_audited(client, front_desk):
     harold = patient_at("Harold", "Jenkins", "pasadena")
-    point = _baseline(harold, "pasadena", hours=5)
+    point = baseline_open(harold, "pasadena", hours=5)
     for method in (client.get, client.post):
         with_answers = {"data": ODI} if method == client.post else {}
         assert method(_paper_url(point, "odi"), **with_answers).status_code == 404
@@ -213,7 +198,7 @@ def test_the_tablet_lists_the_baseline_due_for_a_consultation_today(
 ):
     patient_at("Mei", "Tanaka", "santa-monica")  # no plan: nothing due
     tomorrow = patient_at("Ana", "Ruiz", "santa-monica")
-    _baseline(tomorrow, "santa-monica", hours=30)
+    baseline_open(tomorrow, "santa-monica", hours=30)
     with audit_log.exactly_one(action="plan.tablet", actor=front_desk) as looked:
         page = client.get(reverse("questionnaires:tablet"))
     assert page.status_code == 200
@@ -274,7 +259,7 @@ def test_a_patient_who_walks_away_cannot_be_reopened_once_staff_are_back_at_the_
     assert reopened.status_code == 410 and "Delgado" not in reopened.text
 
 
-def _answer_baseline(client, start: str) -> None:
+def _answerbaseline_open(client, start: str) -> None:
     for code, answers in BASELINE_SET.items():
         if code == "nrs":
             client.post(start + "nrs/1/", {"nrs_back": "6"})
@@ -291,7 +276,7 @@ def test_after_sending_on_the_tablet_the_page_asks_for_the_tablet_back_and_shows
 ):
     patient, point = rosa
     start = client.post(reverse("questionnaires:tablet_start", args=[point.pk])).headers["Location"]
-    _answer_baseline(client, start)
+    _answerbaseline_open(client, start)
     assert set(Response.objects.filter(time_point=point).values_list("mode", flat=True)) == {
         "tablet"
     }
@@ -316,7 +301,7 @@ def test_after_sending_on_the_tablet_the_page_asks_for_the_tablet_back_and_shows
 
 def test_the_front_desk_cannot_hand_over_the_tablet_for_a_patient_elsewhere(client, front_desk):
     harold = patient_at("Harold", "Jenkins", "pasadena")
-    point = _baseline(harold, "pasadena", hours=2)
+    point = baseline_open(harold, "pasadena", hours=2)
     assert client.post(reverse("questionnaires:tablet_start", args=[point.pk])).status_code == 404
     assert "Harold" not in client.get(reverse("questionnaires:tablet")).text
     assert not PatientLink.objects.exists()
@@ -423,15 +408,15 @@ def test_the_overdue_list_shows_unanswered_baselines_at_the_users_locations(
     client, make_staff, sign_in
 ):
     late = patient_at("Iris", "Moreno", "santa-monica")
-    _baseline(late, "santa-monica", hours=-1)  # her visit began an hour ago
+    baseline_open(late, "santa-monica", hours=-1)  # her visit began an hour ago
     answered = patient_at("Ana", "Ruiz", "santa-monica")
-    done = _baseline(answered, "santa-monica", hours=-2)
+    done = baseline_open(answered, "santa-monica", hours=-2)
     done.completed_at = NOW - timedelta(days=1)
     done.save(update_fields=["completed_at"])
     not_yet = patient_at("Mei", "Tanaka", "santa-monica")
-    _baseline(not_yet, "santa-monica", hours=3)  # due this afternoon
+    baseline_open(not_yet, "santa-monica", hours=3)  # due this afternoon
     elsewhere = patient_at("Harold", "Jenkins", "pasadena")
-    _baseline(elsewhere, "pasadena", hours=-1)
+    baseline_open(elsewhere, "pasadena", hours=-1)
 
     for role in ("front_desk", "clinician"):
         sign_in(make_staff(role, ("santa-monica",)))
@@ -452,7 +437,7 @@ def test_the_overdue_list_shows_unanswered_baselines_at_the_users_locations(
 
 def test_a_patients_progress_link_shows_their_own_chart_and_table(client, two_time_points):
     other = patient_at("Mei", "Tanaka", "santa-monica")
-    _baseline(other, "santa-monica", hours=5)
+    baseline_open(other, "santa-monica", hours=5)
     issued = patient_link_issue(
         actor=TEST_ACTOR, patient=two_time_points, purpose="progress", now=clock.now()
     )

@@ -183,7 +183,8 @@ def procedure_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         # Checked before the form: once the first send saved, its appointment counts as
         # taken, and a second send would be refused as though another record held it.
         sent = submission_sent(
-            request.POST.get("submission"), services.sent_once_form("procedure", patient.pk)
+            request.POST.get("submission"),
+            services.sent_once_form(kind="procedure", patient_id=patient.pk),
         )
         if sent is not None:
             return already_saved(request, made_or_chart("care:procedure", patient, sent))
