@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from mildpath.audit.actor import Actor
     from mildpath.patients.models import Patient
     from mildpath.questionnaires.models import TimePoint
+    from mildpath.scheduling.models import Appointment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,6 +96,37 @@ def patient_at(given: str, family: str, slug: str, *, language: str = "en") -> P
     )
     patient.locations.add(Location.objects.get(slug=slug))
     return patient
+
+
+def visit_for(
+    patient: Patient,
+    *,
+    start: datetime,
+    kind: str = "consultation",
+    slug: str = "santa-monica",
+    doctor: str = "elena-marquez",
+    minutes: int = 60,
+    status: str = "booked",
+) -> Appointment:
+    """An appointment of ``kind`` for the patient at ``slug`` with ``doctor``, written
+    directly (past visits and states no booking would make), from the demo schedule."""
+    from mildpath.practice.models import Practitioner
+    from mildpath.scheduling.models import Appointment, AppointmentType
+
+    appointment_type = AppointmentType.objects.get(location__slug=slug, kind=kind)
+    end = start + timedelta(minutes=minutes)
+    return Appointment.objects.create(
+        location=appointment_type.location,
+        practitioner=Practitioner.objects.get(slug=doctor),
+        patient=patient,
+        appointment_type=appointment_type,
+        start=start,
+        end=end,
+        busy_start=start,
+        busy_end=end,
+        status=status,
+        created_at=min(start, NOW) - timedelta(days=7),
+    )
 
 
 def baseline_open(patient: Patient, slug: str, *, hours: float = 5) -> TimePoint:

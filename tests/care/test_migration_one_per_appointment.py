@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from mildpath.care.models import ProcedureRecord
-from tests.helpers import NOW, patient_at
+from tests.helpers import NOW, patient_at, visit_for
 
 BEFORE = [("care", "0004_plan_diagnosis")]
 AFTER = [("care", "0005_procedure_one_per_appointment")]
@@ -37,25 +37,10 @@ def test_an_appointment_already_linked_twice_stops_the_migration_naming_both_rec
     from datetime import timedelta
 
     from mildpath.demo.loader import demo_schedule_load
-    from mildpath.practice.models import Practitioner
-    from mildpath.scheduling.models import Appointment, AppointmentType
 
     demo_schedule_load()
     patient = patient_at("Rosa", "Delgado", "santa-monica")
-    kind = AppointmentType.objects.get(location__slug="santa-monica", kind="procedure")
-    start = NOW - timedelta(days=4)
-    visit = Appointment.objects.create(
-        location=kind.location,
-        practitioner=Practitioner.objects.get(slug="elena-marquez"),
-        patient=patient,
-        appointment_type=kind,
-        start=start,
-        end=start + timedelta(hours=1),
-        busy_start=start,
-        busy_end=start + timedelta(hours=1),
-        status="fulfilled",
-        created_at=start - timedelta(days=7),
-    )
+    visit = visit_for(patient, start=NOW - timedelta(days=4), kind="procedure", status="fulfilled")
     template = {
         "patient_id": patient.pk,
         "appointment_id": visit.pk,

@@ -22,8 +22,7 @@ from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
 from mildpath.questionnaires.models import TimePoint
 from mildpath.questionnaires.services import follow_up_plan_start
-from mildpath.scheduling.models import Appointment, AppointmentType
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, visit_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -127,20 +126,9 @@ def _text_of(fragment: str) -> str:
 
 
 def _procedure_visit(patient, day, *, kind="procedure", hour=7, location="santa-monica"):
-    appointment_type = AppointmentType.objects.get(location__slug=location, kind=kind)
     start = datetime(day.year, day.month, day.day, hour, 30, tzinfo=LA)
-    return Appointment.objects.create(
-        location=appointment_type.location,
-        practitioner=Practitioner.objects.get(slug="elena-marquez"),
-        patient=patient,
-        appointment_type=appointment_type,
-        start=start,
-        end=start + timedelta(minutes=60),
-        busy_start=start,
-        busy_end=start + timedelta(minutes=60),
-        status="fulfilled" if start < NOW else "booked",
-        created_at=NOW - timedelta(days=30),
-    )
+    status = "fulfilled" if start < NOW else "booked"
+    return visit_for(patient, start=start, kind=kind, slug=location, status=status)
 
 
 # --- the whole flow ---------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -23,8 +23,8 @@ from mildpath.core.errors import AlreadySubmitted
 from mildpath.core.models import FormSubmission
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
-from mildpath.scheduling.models import Appointment, AppointmentType
-from tests.helpers import NOW, TEST_ACTOR, patient_at
+from mildpath.scheduling.models import Appointment
+from tests.helpers import NOW, TEST_ACTOR, patient_at, visit_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -72,20 +72,8 @@ def _procedure(patient: Patient, **fields) -> ProcedureRecord:
 
 
 def _procedure_visit(patient: Patient) -> Appointment:
-    kind = AppointmentType.objects.get(location__slug="santa-monica", kind="procedure")
     start = datetime(DAY.year, DAY.month, DAY.day, 7, 30, tzinfo=LA)
-    return Appointment.objects.create(
-        location=kind.location,
-        practitioner=Practitioner.objects.get(slug="elena-marquez"),
-        patient=patient,
-        appointment_type=kind,
-        start=start,
-        end=start + timedelta(minutes=60),
-        busy_start=start,
-        busy_end=start + timedelta(minutes=60),
-        status="fulfilled",
-        created_at=NOW - timedelta(days=30),
-    )
+    return visit_for(patient, start=start, kind="procedure", status="fulfilled")
 
 
 def test_a_later_surgery_saved_twice_from_one_page_is_stored_once(client, rosa, clinician):
