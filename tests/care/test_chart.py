@@ -44,13 +44,6 @@ def rosa(demo_practice, settings, tmp_path):
     return Patient.objects.get(family_name="Delgado")
 
 
-@pytest.fixture
-def clinician(client, make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
 def _chart(patient: Patient) -> str:
     return reverse("care:chart", args=[patient.pk])
 

@@ -56,13 +56,6 @@ def harold(rosa):
     return Patient.objects.get(family_name="Jenkins")
 
 
-@pytest.fixture
-def clinician(client, make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
 def _upload_url(patient: Patient) -> str:
     return reverse("care:document_upload", args=[patient.pk])
 

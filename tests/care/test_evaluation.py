@@ -40,13 +40,6 @@ def rosa(demo_practice) -> Patient:
     return Patient.objects.get(family_name="Delgado")
 
 
-@pytest.fixture
-def clinician(client, make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
 def new_url(patient: Patient) -> str:
     return reverse("care:evaluation_new", args=[patient.pk])
 

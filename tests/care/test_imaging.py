@@ -27,13 +27,6 @@ def rosa(demo_practice) -> Patient:
     return Patient.objects.get(family_name="Delgado")
 
 
-@pytest.fixture
-def clinician(client, make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
 def url(patient: Patient) -> str:
     return reverse("care:imaging_new", args=[patient.pk])
 

@@ -33,13 +33,6 @@ def rosa() -> Patient:
     return patient_at("Rosa", "Delgado", "santa-monica", language="es")
 
 
-@pytest.fixture
-def clinician(make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
 def _plan(patient: Patient, **changes: object) -> TreatmentPlan:
     fields: dict[str, object] = {
         "evaluation": None,

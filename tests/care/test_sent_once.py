@@ -43,13 +43,6 @@ def rosa(demo_practice) -> Patient:
     return Patient.objects.get(family_name="Delgado")
 
 
-@pytest.fixture
-def clinician(client, make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
 def _key(page) -> str:
     """The key the page's form carries, as the browser would send it back."""
     found = re.search(r'name="submission" value="([0-9a-f-]{36})"', page.content.decode())
