@@ -124,6 +124,27 @@ class Overdue:
     total: int
 
 
+def _at_actors_locations(actor: Actor, points: QuerySet[TimePoint]) -> QuerySet[TimePoint]:
+    locations = scoped_locations(actor.user)
+    return points if locations is None else points.filter(location__in=locations)
+
+
+def _listed_and_audited(
+    actor: Actor, points: QuerySet[TimePoint], action: str, *, now: datetime
+) -> list[TimePoint]:
+    """The first OVERDUE_SHOWN time points by due date, as a staff list shows them: the
+    look is audited with the patients it named."""
+    shown = list(points.order_by("due_at", "id")[:OVERDUE_SHOWN])
+    if shown:
+        record(
+            action=action,
+            actor=actor,
+            now=now,
+            detail={"patients": sorted({point.patient_id for point in shown})},
+        )
+    return shown
+
+
 def overdue(actor: Actor, *, now: datetime) -> Overdue:
     """Time points past due, not answered, whose window is still open, at the actor's
     locations: the front desk's and the clinicians' list to chase. The look is audited
@@ -135,21 +156,11 @@ def overdue(actor: Actor, *, now: datetime) -> Overdue:
         closes_at__gt=now,
         patient__merged_into__isnull=True,
     )
-    locations = scoped_locations(actor.user)
-    if locations is not None:
-        points = points.filter(location__in=locations)
-    total = points.count()
-    shown = list(
-        points.select_related("patient", "location").order_by("due_at", "id")[:OVERDUE_SHOWN]
+    points = _at_actors_locations(actor, points)
+    shown = _listed_and_audited(
+        actor, points.select_related("patient", "location"), "plan.overdue", now=now
     )
-    if shown:
-        record(
-            action="plan.overdue",
-            actor=actor,
-            now=now,
-            detail={"patients": sorted({point.patient_id for point in shown})},
-        )
-    return Overdue(shown, total)
+    return Overdue(shown, points.count())
 
 
 @dataclass(frozen=True)
@@ -227,18 +238,7 @@ def tablet_list(actor: Actor, *, now: datetime, search: str = "") -> list[TimePo
         found = [patient.pk for patient in patient_list(actor, search=search)]
         return list(points.filter(patient_id__in=found).order_by("due_at", "id")[:OVERDUE_SHOWN])
     points = points.filter(due_at__gte=now - TABLET_DAY, due_at__lte=now + TABLET_DAY)
-    locations = scoped_locations(actor.user)
-    if locations is not None:
-        points = points.filter(location__in=locations)
-    shown = list(points.order_by("due_at", "id")[:OVERDUE_SHOWN])
-    if shown:
-        record(
-            action="plan.tablet",
-            actor=actor,
-            now=now,
-            detail={"patients": sorted({point.patient_id for point in shown})},
-        )
-    return shown
+    return _listed_and_audited(actor, _at_actors_locations(actor, points), "plan.tablet", now=now)
 
 
 def tablet_point(actor: Actor, time_point_id: int, *, now: datetime) -> TimePoint | None:
