@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
+from mildpath.core.typed import switching_language, typed_initial, typed_keep
 from mildpath.practice.forms import ZipSearchForm
 from mildpath.practice.queries import (
     location_public,
@@ -29,6 +30,7 @@ from mildpath.site import selfcheck
 from mildpath.site.forms import ConsultationRequestForm, SelfCheckForm
 
 CONSULTATION_SESSION_KEY = "consultation_request_id"
+CALL_BACK_TYPED = "call_back"  # what was typed on the call-back form (core.typed)
 
 
 def _home_context() -> dict[str, object]:
@@ -98,6 +100,8 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def consultation_request(request: HttpRequest) -> HttpResponse:
+    if switching_language(request):
+        return typed_keep(request, key=CALL_BACK_TYPED, form_class=ConsultationRequestForm)
     if request.method == "POST":
         actor, now = Actor.of(request, label="public site"), clock.now()
         if quota_spent(actor=actor, actions=CALL_BACK, now=now):
@@ -120,8 +124,15 @@ def consultation_request(request: HttpRequest) -> HttpResponse:
         location = location_public(request.GET.get("location", ""))
         if location is not None:
             initial["preferred_location"] = location
+        initial.update(
+            typed_initial(request, key=CALL_BACK_TYPED, form_class=ConsultationRequestForm)
+        )
         form = ConsultationRequestForm(initial=initial)
-    return render(request, "site/consultation_request.html", {"form": form})
+    return render(
+        request,
+        "site/consultation_request.html",
+        {"form": form, "keep_typed_form": "call-back-form"},
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

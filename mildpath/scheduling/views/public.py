@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.core.phone import format_phone
+from mildpath.core.typed import switching_language, typed_initial, typed_keep
 from mildpath.patients.services import PatientDetails
 from mildpath.practice.forms import ZipSearchForm
 from mildpath.practice.models import Practitioner
@@ -61,6 +62,7 @@ from mildpath.scheduling.slots import FreeTime, by_local_day, day_page, morning_
 from mildpath.scheduling.throttle import too_many_page
 
 DRAFT = "booking_draft"
+DETAILS_TYPED = "booking_details"  # what was typed on the details step (core.typed)
 BOOKED = "booking_done"
 DAYS_PER_PAGE = 7  # days with free times shown at once
 SEARCH_DAYS = 28  # how far the time step looks, either side of its first day, for them
@@ -287,7 +289,11 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
     draft = _draft(request, slug)
     if draft is None:
         return redirect("booking:slots", slug=slug)
-    form = DetailsForm(request.POST or None, initial=details_initial(draft.get("details")))
+    if switching_language(request):
+        return typed_keep(request, key=DETAILS_TYPED, form_class=DetailsForm)
+    initial = details_initial(draft.get("details"))
+    initial.update(typed_initial(request, key=DETAILS_TYPED, form_class=DetailsForm))
+    form = DetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         details = dict(form.cleaned_data)
         details["date_of_birth"] = details["date_of_birth"].isoformat()
@@ -307,6 +313,7 @@ def book_details(request: HttpRequest, slug: str) -> HttpResponse:
                 "start": start,
                 "practitioner": Practitioner.objects.filter(pk=draft["practitioner"]).first(),
                 "time_link": _time_step_link(draft, start, tz),
+                "keep_typed_form": "details-form",
             },
         )
 
