@@ -4,6 +4,7 @@ earlier-time offer that shows both times before it is taken."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,9 +15,17 @@ from mildpath.audit.models import AuditEvent
 from mildpath.core import clock
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import PatientLink
-from mildpath.patients.services import PatientDetails, patient_link_issue, patient_link_revoke
+from mildpath.patients.services import (
+    PatientDetails,
+    patient_link_consume,
+    patient_link_issue,
+    patient_link_revoke,
+)
+from mildpath.questionnaires.models import TimePoint
+from mildpath.questionnaires.services import response_save
 from mildpath.scheduling.models import Appointment, AppointmentType, TextOptOut
 from mildpath.scheduling.services.booking import appointment_book
+from mildpath.scheduling.services.changes import appointment_cancel
 from tests.helpers import TEST_ACTOR
 
 # Time stands at tests.helpers.NOW, Tuesday 24 November 2026, 9 a.m. in Los Angeles.
@@ -117,6 +126,69 @@ def test_after_a_cancel_the_calendar_file_cancels_the_same_event(booked, client)
 
 def test_the_calendar_file_needs_a_genuine_link(booked, client):
     assert client.get("/p/appointment/made-up/appointment.ics").status_code == 410
+
+
+# --- the questions waiting -----------------------------------------------------------
+
+
+def _intake_link(appointment: Appointment) -> PatientLink:
+    """The questionnaire link the booking issued with its confirmation."""
+    return PatientLink.objects.get(
+        patient=appointment.patient, purpose=PatientLink.Purpose.QUESTIONNAIRE
+    )
+
+
+def _questions_button(page) -> str | None:
+    """Where the manage page's button to the questions goes, if it has one."""
+    found = re.search(r'href="(/(?:es/)?p/questionnaire/[^"]+/)"', page.text)
+    return found.group(1) if found else None
+
+
+def test_the_manage_page_leads_to_the_questions_still_waiting(booked, client):
+    page = client.get(_manage(booked))
+    assert "Before your visit" in page.text and "Answer the questions" in page.text
+    start = _questions_button(page)
+    assert start is not None
+    # The same link the confirmation carried: no second link is issued.
+    assert PatientLink.objects.filter(purpose=PatientLink.Purpose.QUESTIONNAIRE).count() == 1
+    opened = client.get(start)
+    assert opened.status_code == 200
+    assert opened.context["time_point"].pk == _intake_link(booked).target_id
+
+
+def test_once_begun_the_button_picks_up_where_the_patient_left_off(booked, client):
+    point = TimePoint.objects.get(patient=booked.patient, code="baseline")
+    response_save(actor=TEST_ACTOR, time_point=point, instrument="nrs",
+                  answers={"nrs_back": 6}, mode="link", language="en",
+                  now=clock.now())  # fmt: skip
+    assert "Continue where you left off" in client.get(_manage(booked)).text
+
+
+def test_sent_answers_or_a_dead_link_leave_no_button(booked, client):
+    manage = _manage(booked)
+    link = _intake_link(booked)
+    patient_link_consume(actor=TEST_ACTOR, link=link, now=clock.now())  # as sending does
+    page = client.get(manage)
+    assert page.status_code == 200 and _questions_button(page) is None
+    assert "Before your visit" not in page.text
+
+
+def test_a_revoked_link_is_not_offered_again(booked, client):
+    patient_link_revoke(actor=TEST_ACTOR, link=_intake_link(booked), now=clock.now())
+    assert _questions_button(client.get(_manage(booked))) is None
+
+
+def test_a_cancelled_visit_offers_no_questions(booked, client):
+    appointment_cancel(actor=TEST_ACTOR, appointment=booked, now=clock.now(), by_patient=True)
+    page = client.get(_manage(booked))
+    assert _questions_button(page) is None
+
+
+def test_the_questions_are_offered_in_spanish(kind, client):
+    booked = _book(kind, language="es")
+    page = client.get(_manage(booked))
+    assert "Antes de su visita" in page.text and "Responder las preguntas" in page.text
+    assert (_questions_button(page) or "").startswith("/es/p/questionnaire/")
 
 
 # --- cancelling --------------------------------------------------------------------------

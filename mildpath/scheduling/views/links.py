@@ -19,6 +19,7 @@ from mildpath.core import clock
 from mildpath.patients.models import PatientLink
 from mildpath.patients.views import link_opened, private
 from mildpath.practice.models import Location
+from mildpath.questionnaires.queries import questions_waiting
 from mildpath.scheduling.errors import OfferGone, TooLateToChange
 from mildpath.scheduling.forms.links import CancelForm
 from mildpath.scheduling.ics import appointment_ics
@@ -93,6 +94,8 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
     if appointment.status == Appointment.Status.CANCELLED:
         template = "patients/link_cancelled.html"
         context["sent_by"] = cancellation_sent_by(appointment)
+    elif appointment.status == Appointment.Status.BOOKED and not context["is_past"]:
+        context["waiting"] = questions_waiting(appointment.patient_id, now=now)
     with timezone.override(appointment.location.tz):
         return private(render(request, template, context))
 
