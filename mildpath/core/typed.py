@@ -22,9 +22,10 @@ from django.utils.datastructures import MultiValueDict
 
 # The name of the header's language button on such a page.
 SWITCH = "switch_language"
-# A value kept is cut at its field's max_length, or at this many characters.
-LONGEST = 2000
-# A field gives at most this many values (a multiple choice); more are dropped.
+# A value kept is cut at its field's max_length, or at this many characters (a choice,
+# a date, a box ticked: none needs more).
+LONGEST = 300
+# A multiple choice keeps at most this many values; any other field keeps one.
 MOST_VALUES = 20
 
 
@@ -40,12 +41,15 @@ def _session_key(key: str) -> str:
 def typed_keep(request: HttpRequest, *, key: str, form_class: type[forms.Form]) -> HttpResponse:
     """Keeps the form's fields as sent, unchecked, and answers with the same page by GET
     (303), now in the language of the URL the button posted to. Only the form's own
-    fields are kept, each cut to its length, so a hostile body stores nothing else."""
+    fields are kept, one value each (a multiple choice: a few), each cut to its length,
+    so a hostile body stores little, and nothing else. Fields are read by their own
+    names: a form with a prefix, or a widget of several inputs, is not for this."""
     kept: dict[str, list[str]] = {}
     for name, field in form_class.base_fields.items():
         longest = getattr(field, "max_length", None) or LONGEST
         # A field missing from the post is kept too, as no values: an unticked box.
-        values = request.POST.getlist(name)[:MOST_VALUES]
+        many = MOST_VALUES if isinstance(field, forms.MultipleChoiceField) else 1
+        values = request.POST.getlist(name)[:many]
         kept[name] = [value[:longest] for value in values]
     request.session[_session_key(key)] = kept
     response = redirect(request.path)
@@ -57,7 +61,10 @@ def typed_initial(
     request: HttpRequest, *, key: str, form_class: type[forms.Form]
 ) -> dict[str, Any]:
     """The values kept by ``typed_keep``, once, as the form's initial data: each read
-    back through its own widget, as the form would have read the post."""
+    back through its own widget, as the form would have read the post. Only a GET shows
+    (and so spends) them."""
+    if request.method != "GET":
+        return {}
     kept = request.session.pop(_session_key(key), None)
     if not isinstance(kept, dict) or not kept:
         return {}

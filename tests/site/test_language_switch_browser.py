@@ -53,3 +53,13 @@ def test_enter_in_a_field_continues_the_booking(page):
     press_and_wait(page)
     assert page.url.endswith("/book/pasadena/review/")
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_enter_on_the_call_back_form_sends_it_in_the_same_language(page):
+    page.goto("/es/consultation/")
+    page.fill("#id_name", "Rosa Delgado")
+    page.focus("#id_name")
+    press_and_wait(page)  # refused (no phone yet), but still in Spanish, on the form
+    assert page.url.endswith("/es/consultation/")
+    assert page.locator(".error-summary").count() == 1
+    assert page.input_value("#id_name") == "Rosa Delgado"
