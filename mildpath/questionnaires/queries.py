@@ -15,7 +15,6 @@ from mildpath.audit.services import record
 from mildpath.core import clock
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.queries import patient_for_change, patient_list, patients_in_scope
-from mildpath.patients.tokens import make_token
 from mildpath.questionnaires import answers, instruments
 from mildpath.questionnaires.models import InstrumentText, Response, TimePoint
 
@@ -101,43 +100,32 @@ def answer_sheets(time_point: TimePoint, *, language: str) -> list[AnswerSheet]:
 
 @dataclass(frozen=True)
 class Waiting:
-    """Questions open for a patient to answer now, and the link already sent for them."""
+    """Questions open for a patient to answer now."""
 
     time_point: TimePoint
-    token: str
     begun: bool  # some answers are saved already
 
 
-def questions_waiting(patient_id: int, *, now: datetime) -> Waiting | None:
-    """The patient's earliest set of questions open now and not yet sent, with the live
-    link their message carried (its token is the same link's, not a new one), so that
-    the page about their visit can lead there too. None when nothing is waiting, or the
-    link is used, revoked or expired: then only the practice can send another."""
-    open_points = TimePoint.objects.filter(
-        patient_id=patient_id,
-        superseded_at__isnull=True,
-        completed_at__isnull=True,
-        opens_at__lte=now,
-        closes_at__gt=now,
-    )
-    link = (
-        PatientLink.objects.filter(
-            patient_id=patient_id,
-            purpose=PatientLink.Purpose.QUESTIONNAIRE,
-            target_id__in=open_points.values("pk"),
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now,
+def questions_waiting(link: PatientLink, *, now: datetime) -> Waiting | None:
+    """The earliest set of questions open now and not yet sent, for the patient whose
+    link (to a visit) this is; None when nothing is waiting. The page about the visit
+    says so and offers to send the questionnaire's link again; it never shows one."""
+    time_point = (
+        TimePoint.objects.select_related("location")
+        .filter(
+            patient_id=link.patient_id,
+            superseded_at__isnull=True,
+            completed_at__isnull=True,
+            opens_at__lte=now,
+            closes_at__gt=now,
         )
-        .order_by("expires_at", "-created_at")
+        .order_by("target", "id")
         .first()
     )
-    if link is None or link.target_id is None:
+    if time_point is None:
         return None
-    time_point = open_points.get(pk=link.target_id)
     return Waiting(
         time_point=time_point,
-        token=make_token(link.pk, link.purpose),
         begun=Response.objects.filter(time_point=time_point).exists(),
     )
 

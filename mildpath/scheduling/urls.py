@@ -84,6 +84,11 @@ hooks = [
 patient_links = [
     path("p/appointment/<str:token>/", links.manage_page, name="appointment_link"),
     path("p/appointment/<str:token>/cancel/", links.cancel, name="appointment_cancel"),
+    path(
+        "p/appointment/<str:token>/questions/",
+        links.questions_again,
+        name="appointment_questions_again",
+    ),
     path("p/appointment/<str:token>/move/", link_move.move, name="appointment_move"),
     path(
         "p/appointment/<str:token>/appointment.ics", links.manage_ics, name="appointment_link_ics"

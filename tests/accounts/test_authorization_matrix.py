@@ -81,6 +81,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "appointment_link": {"GET": NOBODY},
     "offer_link": {"GET": NOBODY},
     "appointment_cancel": {"POST": NOBODY, "GET": NOBODY},
+    # Sends the questionnaire's link to the patient's own address, never to the page.
+    "appointment_questions_again": {"POST": NOBODY, "GET": NOBODY},
     "appointment_move": {"POST": NOBODY, "GET": NOBODY},
     "appointment_link_ics": {"GET": NOBODY},
     "offer_take": {"POST": NOBODY, "GET": NOBODY},
@@ -228,6 +230,7 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
             "appointment_link": {"token": "not-a-real-token"},
             "offer_link": {"token": "not-a-real-token"},
             "appointment_cancel": {"token": "not-a-real-token"},
+            "appointment_questions_again": {"token": "not-a-real-token"},
             "appointment_move": {"token": "not-a-real-token"},
             "appointment_link_ics": {"token": "not-a-real-token"},
             "offer_take": {"token": "not-a-real-token"},

@@ -12,7 +12,7 @@ from mildpath.core import clock
 from mildpath.patients.models import PatientLink
 from mildpath.patients.services import PatientDetails, patient_link_issue
 from mildpath.scheduling.availability import available_slots
-from mildpath.scheduling.models import AppointmentType, WaitlistEntry
+from mildpath.scheduling.models import AppointmentType, OutboundMessage, WaitlistEntry
 from mildpath.scheduling.services.booking import appointment_book
 from mildpath.scheduling.services.changes import appointment_cancel
 from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows
@@ -171,3 +171,20 @@ def test_an_earlier_time_is_shown_beside_the_current_one_before_it_is_taken(page
     _check(page, language)
     later.refresh_from_db()
     assert later.start == slots[0].start
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_patient_asks_for_the_questions_link_again_by_keyboard(page, language):
+    kind, slots = _free_times()
+    appointment = _book(kind, slots[0], 7, language)
+    page.set_viewport_size(PHONE)
+    page.goto(_link(appointment))
+    _check(page, language)
+    button = "Send me the link again" if language == "en" else "Envíenme el enlace otra vez"
+    page.get_by_role("button", name=button).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    said = page.locator(".messages").inner_text()
+    assert ("sent the link again" if language == "en" else "enviado el enlace otra vez") in said
+    _check(page, language)
+    assert OutboundMessage.objects.filter(kind="questionnaire_remind", language=language).exists()

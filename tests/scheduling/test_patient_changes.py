@@ -4,10 +4,14 @@ earlier-time offer that shows both times before it is taken."""
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
+from django.db import connection
 from django.test import Client
 from icalendar import Calendar
 
@@ -17,15 +21,15 @@ from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.models import PatientLink
 from mildpath.patients.services import (
     PatientDetails,
-    patient_link_consume,
     patient_link_issue,
     patient_link_revoke,
 )
 from mildpath.questionnaires.models import TimePoint
 from mildpath.questionnaires.services import response_save
-from mildpath.scheduling.models import Appointment, AppointmentType, TextOptOut
+from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage, TextOptOut
 from mildpath.scheduling.services.booking import appointment_book
 from mildpath.scheduling.services.changes import appointment_cancel
+from mildpath.scheduling.services.invitations import questionnaire_link_resend
 from tests.helpers import TEST_ACTOR
 
 # Time stands at tests.helpers.NOW, Tuesday 24 November 2026, 9 a.m. in Los Angeles.
@@ -131,64 +135,94 @@ def test_the_calendar_file_needs_a_genuine_link(booked, client):
 # --- the questions waiting -----------------------------------------------------------
 
 
-def _intake_link(appointment: Appointment) -> PatientLink:
-    """The questionnaire link the booking issued with its confirmation."""
-    return PatientLink.objects.get(
-        patient=appointment.patient, purpose=PatientLink.Purpose.QUESTIONNAIRE
+def _again(manage: str) -> str:
+    return manage + "questions/"
+
+
+def _questionnaire_messages(channel: str = "email") -> list[OutboundMessage]:
+    return list(
+        OutboundMessage.objects.filter(kind="questionnaire_remind", channel=channel).order_by("pk")
     )
 
 
-def _questions_button(page) -> str | None:
-    """Where the manage page's button to the questions goes, if it has one."""
-    found = re.search(r'href="(/(?:es/)?p/questionnaire/[^"]+/)"', page.text)
-    return found.group(1) if found else None
-
-
-def test_the_manage_page_leads_to_the_questions_still_waiting(booked, client):
+def test_the_manage_page_says_questions_are_waiting_and_shows_no_link_to_them(booked, client):
     page = client.get(_manage(booked))
-    assert "Before your visit" in page.text and "Answer the questions" in page.text
-    start = _questions_button(page)
-    assert start is not None
-    # The same link the confirmation carried: no second link is issued.
-    assert PatientLink.objects.filter(purpose=PatientLink.Purpose.QUESTIONNAIRE).count() == 1
-    opened = client.get(start)
-    assert opened.status_code == 200
-    assert opened.context["time_point"].pk == _intake_link(booked).target_id
+    assert "Before your visit" in page.text and "Send me the link again" in page.text
+    # Anyone the visit's link was forwarded to would read a link printed here.
+    assert "/p/questionnaire/" not in page.text
+    assert f'action="{_again(page.wsgi_request.path)}"' in page.text
 
 
-def test_once_begun_the_button_picks_up_where_the_patient_left_off(booked, client):
+def test_send_again_mails_a_new_link_to_the_patient_not_the_page(booked, client, audit_log):
+    manage = _manage(booked)
+    with audit_log.exactly_one(action="link.issue"):
+        page = client.post(_again(manage), follow=True)
+    assert page.redirect_chain[-1][0] == manage
+    assert "We have sent the link again by email" in page.text
+    assert "/p/questionnaire/" not in page.text
+    (message,) = _questionnaire_messages()
+    assert message.to == booked.patient.email
+    link = re.search(r"/p/questionnaire/([^/\s]+)/", message.body)
+    assert link is not None and client.get(link.group(0)).status_code == 200
+
+
+def test_a_second_press_sends_nothing_more_for_a_while(booked, client, frozen):
+    manage = _manage(booked)
+    client.post(_again(manage))
+    second = client.post(_again(manage), follow=True)
+    assert "We sent the link a few minutes ago" in second.text
+    assert len(_questionnaire_messages()) == 1
+    frozen.shift(timedelta(minutes=11))
+    client.post(_again(manage))
+    assert len(_questionnaire_messages()) == 2
+
+
+def test_once_begun_the_page_says_the_link_picks_up_where_they_left_off(booked, client):
     point = TimePoint.objects.get(patient=booked.patient, code="baseline")
     response_save(actor=TEST_ACTOR, time_point=point, instrument="nrs",
                   answers={"nrs_back": 6}, mode="link", language="en",
                   now=clock.now())  # fmt: skip
-    assert "Continue where you left off" in client.get(_manage(booked)).text
+    assert "back to where you left off" in client.get(_manage(booked)).text
 
 
-def test_sent_answers_or_a_dead_link_leave_no_button(booked, client):
+def test_answered_questions_or_a_cancelled_visit_offer_nothing(booked, client):
     manage = _manage(booked)
-    link = _intake_link(booked)
-    patient_link_consume(actor=TEST_ACTOR, link=link, now=clock.now())  # as sending does
-    page = client.get(manage)
-    assert page.status_code == 200 and _questions_button(page) is None
-    assert "Before your visit" not in page.text
-
-
-def test_a_revoked_link_is_not_offered_again(booked, client):
-    patient_link_revoke(actor=TEST_ACTOR, link=_intake_link(booked), now=clock.now())
-    assert _questions_button(client.get(_manage(booked))) is None
-
-
-def test_a_cancelled_visit_offers_no_questions(booked, client):
+    TimePoint.objects.filter(patient=booked.patient).update(completed_at=clock.now())
+    assert "Send me the link again" not in client.get(manage).text
+    assert client.post(_again(manage)).headers["Location"] == manage
     appointment_cancel(actor=TEST_ACTOR, appointment=booked, now=clock.now(), by_patient=True)
-    page = client.get(_manage(booked))
-    assert _questions_button(page) is None
+    TimePoint.objects.filter(patient=booked.patient).update(completed_at=None)
+    assert "Send me the link again" not in client.get(manage).text
+    client.post(_again(manage))
+    assert _questionnaire_messages() == []
+
+
+def test_a_phone_that_said_stop_and_no_email_gets_the_number_to_call(kind, client):
+    booked = _book(kind, email="", sms_ok=True)
+    TextOptOut.objects.create(phone=booked.patient.phone, changed_at=clock.now())
+    page = client.post(_again(_manage(booked)), follow=True)
+    assert "We could not send the link. Please call us at" in page.text
+    assert booked.location.phone_display in page.text
+
+
+def test_a_bad_link_cannot_ask_for_questions(client, booked):
+    assert client.post("/p/appointment/not-a-token/questions/").status_code in (404, 410)
+    assert _questionnaire_messages() == []
+
+
+@pytest.mark.parametrize("method", ["get", "put"])
+def test_asking_again_is_a_post(booked, client, method):
+    assert getattr(client, method)(_again(_manage(booked))).status_code == 405
 
 
 def test_the_questions_are_offered_in_spanish(kind, client):
     booked = _book(kind, language="es")
-    page = client.get(_manage(booked))
-    assert "Antes de su visita" in page.text and "Responder las preguntas" in page.text
-    assert (_questions_button(page) or "").startswith("/es/p/questionnaire/")
+    manage = _manage(booked)
+    page = client.get(manage)
+    assert "Antes de su visita" in page.text and "Envíenme el enlace otra vez" in page.text
+    sent = client.post(_again(manage), follow=True)
+    assert "Le hemos enviado el enlace otra vez por correo electrónico" in sent.text
+    assert _questionnaire_messages()[0].language == "es"
 
 
 # --- cancelling --------------------------------------------------------------------------
@@ -372,3 +406,37 @@ def test_an_expired_or_revoked_link_cannot_cancel(booked, client, frozen):
     assert expired.status_code == 410 and "This link has expired" in expired.text
     booked.refresh_from_db()
     assert booked.status == "booked"
+
+
+def _press_in_progress(time_point_id: int, held: threading.Event, end: threading.Event) -> None:
+    """Another server process in the middle of a first "send me the link again" for the
+    same questions: it holds their lock until ``end`` is set."""
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        with other.transaction():
+            digest = hashlib.blake2b(f"questions|{time_point_id}".encode(), digest_size=8)
+            other.execute(
+                "SELECT pg_advisory_xact_lock(%s)",
+                [int.from_bytes(digest.digest(), "big", signed=True)],
+            )
+            held.set()
+            end.wait(10)
+
+
+def test_a_second_press_at_the_same_moment_waits_for_the_first(booked):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's one write lock already puts the two presses one after the other")
+    point = TimePoint.objects.get(patient=booked.patient, code="baseline")
+    held, end = threading.Event(), threading.Event()
+    first = threading.Thread(target=_press_in_progress, args=(point.pk, held, end))
+    first.start()
+    try:
+        assert held.wait(10)
+        threading.Timer(0.3, end.set).start()
+        questionnaire_link_resend(actor=TEST_ACTOR, time_point=point, now=clock.now())
+        # Had the lock not held it back, this press would have finished before the
+        # first one let go.
+        assert end.is_set()
+    finally:
+        end.set()
+        first.join(10)
+    assert len(_questionnaire_messages()) == 1

@@ -10,6 +10,7 @@ again neither loses an invitation nor sends one twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -22,6 +23,7 @@ from mildpath.patients.models import Patient, PatientLink
 from mildpath.questionnaires.models import TimePoint
 from mildpath.questionnaires.services import follow_up_plan_start, time_point_invited
 from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+from mildpath.scheduling.services.locks import questions_again_lock
 from mildpath.scheduling.services.messages import (
     link_url_issue,
     message_write,
@@ -31,6 +33,9 @@ from mildpath.scheduling.services.messages import (
 
 PLANNER = Actor.system("follow-up plan")
 PROGRESS_LINK_LIFETIME = timedelta(days=90)
+# A patient's own "send me the link again" sends at most once in this long per time
+# point; a press within it is told when the last one went.
+QUESTIONS_AGAIN_GAP = timedelta(minutes=10)
 SUBJECTS = {
     "invite": gettext_noop("A few questions about your back and legs"),
     "remind": gettext_noop("Reminder: a few questions about your back and legs"),
@@ -132,6 +137,38 @@ def questionnaire_messages_queue(
     if not again:
         time_point_invited(time_point=time_point, now=now, reminder=reminder)
     return going
+
+
+@dataclass(frozen=True)
+class LinkResent:
+    channels: list[str]  # where the link went now; empty: nowhere (see ``last_sent``)
+    last_sent: datetime | None  # a link asked for within the gap: nothing more was sent
+
+
+def questionnaire_link_resend(*, actor: Actor, time_point: TimePoint, now: datetime) -> LinkResent:
+    """The patient asks, from the page about their visit, for the questionnaire link
+    again: a new link goes to their own email address or phone, as the front desk's
+    "send again" sends it, never to the page. At most once per QUESTIONS_AGAIN_GAP
+    per time point, counting the worker's reminders too, so that a second press or a
+    second tab sends nothing more."""
+    with transaction.atomic():
+        questions_again_lock(time_point_id=time_point.pk)
+        last_sent = (
+            OutboundMessage.objects.filter(
+                time_point=time_point,
+                kind__startswith="questionnaire_",
+                created_at__gt=now - QUESTIONS_AGAIN_GAP,
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last_sent is not None:
+            return LinkResent(channels=[], last_sent=last_sent)
+        channels = questionnaire_messages_queue(
+            actor=actor, time_point=time_point, now=now, again=True
+        )
+    return LinkResent(channels=channels, last_sent=None)
 
 
 def intake_start(*, actor: Actor, appointment: Appointment, now: datetime) -> str:

@@ -97,6 +97,15 @@ def address_lock(*, ip: str) -> None:
     _advisory_lock(f"address|{ip}")
 
 
+def questions_again_lock(*, time_point_id: int) -> None:
+    """Hold, until commit, every patient's "send me the link again" for one time point,
+    so that two presses at once count as one (``invitations``)."""
+    in_transaction()
+    if connection.vendor != "postgresql":
+        return
+    _advisory_lock(f"questions|{time_point_id}")
+
+
 def _advisory_lock(name: str) -> None:
     """A transaction-scoped PostgreSQL advisory lock on a 64-bit digest of ``name``,
     waited for at most MILDPATH_LOCK_TIMEOUT_MS."""

@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mildpath.audit.actor import Actor
@@ -30,6 +32,7 @@ from mildpath.scheduling.queries import (
     waitlist_entry_for_link,
 )
 from mildpath.scheduling.services.changes import appointment_cancel, waitlist_offer_accept
+from mildpath.scheduling.services.invitations import LinkResent, questionnaire_link_resend
 
 PURPOSE = PatientLink.Purpose.MANAGE_APPOINTMENT.value
 OFFER = PatientLink.Purpose.EARLIER_TIME.value
@@ -95,9 +98,54 @@ def manage_page(request: HttpRequest, token: str) -> HttpResponse:
         template = "patients/link_cancelled.html"
         context["sent_by"] = cancellation_sent_by(appointment)
     elif appointment.status == Appointment.Status.BOOKED and not context["is_past"]:
-        context["waiting"] = questions_waiting(appointment.patient_id, now=now)
+        context["waiting"] = questions_waiting(link, now=now)
     with timezone.override(appointment.location.tz):
         return private(render(request, template, context))
+
+
+def _resent_message(resent: LinkResent, appointment: Appointment) -> tuple[int, str]:
+    """What the patient is told after asking for the questions' link again."""
+    if resent.channels:
+        if set(resent.channels) == {"email"}:
+            how = _("by email")
+        elif set(resent.channels) == {"sms"}:
+            how = _("by text message")
+        else:
+            how = _("by email and by text message")
+        text = _("We have sent the link again %(how)s. It can take a few minutes to arrive.")
+        return messages.SUCCESS, text % {"how": how}
+    if resent.last_sent is not None:
+        return messages.INFO, _(
+            "We sent the link a few minutes ago. It can take a little while to arrive: "
+            "please look in your email or text messages (and in the spam folder)."
+        )
+    return messages.ERROR, _("We could not send the link. Please call us at %(phone)s.") % {
+        "phone": appointment.location.phone_display
+    }
+
+
+@require_POST
+def questions_again(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Send me the link again": the questionnaire's link goes to the patient's own
+    email or phone, never to this page, which anyone the visit's link was forwarded
+    to could read."""
+    found = opened_appointment(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    link, appointment = found
+    now = clock.now()
+    manage_url = _manage_url(request, "/questions/")
+    waiting = None
+    if appointment.status == Appointment.Status.BOOKED and appointment.start > now:
+        waiting = questions_waiting(link, now=now)
+    if waiting is None:
+        return redirect(manage_url)  # answered meanwhile, or the visit is over: nothing to send
+    resent = questionnaire_link_resend(
+        actor=Actor.of(request, label="patient link"), time_point=waiting.time_point, now=now
+    )
+    level, text = _resent_message(resent, appointment)
+    messages.add_message(request, level, text)
+    return redirect(manage_url)
 
 
 @require_http_methods(["GET", "HEAD"])
