@@ -197,6 +197,20 @@ def test_answered_questions_or_a_cancelled_visit_offer_nothing(booked, client):
     assert _questionnaire_messages() == []
 
 
+def test_a_follow_up_set_is_offered_in_its_own_words(booked, client):
+    """Six weeks after the procedure: the baseline is done, the 6-week set is open."""
+    points = TimePoint.objects.filter(patient=booked.patient)
+    points.filter(code="baseline").update(completed_at=clock.now())
+    points.filter(code="week_6").update(
+        opens_at=clock.now() - timedelta(days=1), closes_at=clock.now() + timedelta(days=13)
+    )
+    page = client.get(_manage(booked))
+    assert "A few questions for you" in page.text and "Before your visit" not in page.text
+    client.post(_again(_manage(booked)))
+    (message,) = _questionnaire_messages()
+    assert message.time_point is not None and message.time_point.code == "week_6"
+
+
 def test_a_phone_that_said_stop_and_no_email_gets_the_number_to_call(kind, client):
     booked = _book(kind, email="", sms_ok=True)
     TextOptOut.objects.create(phone=booked.patient.phone, changed_at=clock.now())
