@@ -460,6 +460,20 @@ def test_a_post_procedure_visit_outside_days_3_to_14_is_not_the_1_week_check(
     assert "No post-procedure check is booked" in text
 
 
+def test_once_the_window_is_over_the_missing_check_is_history_not_a_task(
+    client, rosa, clinician, frozen, sign_in
+):
+    procedure = _draft(client, rosa)
+    _sign(client, procedure)
+    frozen.shift(timedelta(days=15))  # the window ran to December 4
+    sign_in(clinician)  # the old session has long timed out
+    text = _text(client.get(_url("procedure", rosa, procedure)))
+    assert (
+        "No post-procedure check was booked between November 23, 2026 and December 4, 2026." in text
+    )
+    assert "Book the 1-week check" not in text and "is due about a week" not in text
+
+
 def test_signing_twice_signs_once_and_says_so(client, rosa, clinician):
     procedure = _draft(client, rosa)
     first = _sign(client, procedure)

@@ -269,6 +269,7 @@ class Check:
     booked: list[Appointment]
     book_url: str
     calendar_url: str
+    passed: bool  # the window is over (in the location's days): too late to book one
 
 
 def _check(actor: Actor, patient: Patient, procedure: ProcedureRecord) -> Check:
@@ -300,7 +301,8 @@ def _check(actor: Actor, patient: Patient, procedure: ProcedureRecord) -> Check:
         reverse("scheduling_staff:calendar"),
         urlencode({"location": procedure.location.slug, "date": due.isoformat()}),
     )
-    return Check(due, earliest, latest, booked, book_url, calendar_url)
+    passed = clock.now().astimezone(procedure.location.tz).date() > latest
+    return Check(due, earliest, latest, booked, book_url, calendar_url, passed)
 
 
 @staff_required(Capability.PATIENT_CLINICAL)
