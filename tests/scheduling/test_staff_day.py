@@ -174,6 +174,23 @@ def test_a_clinician_cannot_cancel_or_move(client, booked, make_staff, sign_in):
         assert client.post(url, {"reason": "no"}).status_code == 403
 
 
+def test_the_appointment_page_leads_on_to_the_record_and_the_chart(
+    client, booked, make_staff, sign_in
+):
+    page = f"/staff/calendar/appointments/{booked.pk}/"
+    record, chart = (
+        f"/staff/patients/{booked.patient_id}/",
+        f"/staff/patients/{booked.patient_id}/chart/",
+    )
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    text = client.get(page).text
+    assert f'href="{record}"' in text and f'href="{chart}"' not in text
+    assert "September 23, 1946" in text and "English" in text  # to check who is calling
+    sign_in(make_staff("clinician", ("pasadena",)))
+    text = client.get(page).text
+    assert f'href="{record}"' in text and f'href="{chart}"' in text
+
+
 # Blocking time
 
 

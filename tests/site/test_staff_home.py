@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
 
 from mildpath.core import clock
 from mildpath.demo.loader import demo_schedule_load
@@ -167,6 +168,15 @@ def test_a_clinicians_day_is_their_own_visits_across_locations(client, day, make
     assert "Harold Jenkins" in text and "Mei Tanaka" in text  # both her locations
     assert "Rosa Delgado" not in text  # Raman's patient, though at her location
     assert 'value="arrived"' not in text  # clinicians look; the desk marks
+    # Each of her visits opens its patient's chart in one step.
+    mei = Patient.objects.get(family_name="Tanaka")
+    assert f'href="{reverse("care:chart", args=[mei.pk])}"' in text
+
+
+def test_the_front_desk_day_has_no_chart_links(client, day, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("santa-monica",)))
+    text = client.get("/staff/").text
+    assert "Today's appointments" in text and "/chart/" not in text
 
 
 def test_the_manager_sees_this_week_per_location(client, day, make_staff, sign_in):
