@@ -50,6 +50,9 @@ def _matching(patients: QuerySet[Patient], search: Search) -> QuerySet[Patient]:
     return patients
 
 
+PATIENTS_SHOWN = 200  # a list or a search shows at most this many
+
+
 def patient_list(actor: Actor, *, search: str = "") -> list[Patient]:
     """Patients at the actor's locations (records joined into another left out), all or
     those matching the search: a name, a date of birth, a phone number or a patient
@@ -58,7 +61,7 @@ def patient_list(actor: Actor, *, search: str = "") -> list[Patient]:
     wanted = read_search(search)
     if not wanted.empty:
         patients = _matching(patients, wanted)
-    found = list(patients[:200])
+    found = list(patients[:PATIENTS_SHOWN])
     record(
         action="patient.list",
         actor=actor,

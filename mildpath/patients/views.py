@@ -26,7 +26,15 @@ from mildpath.patients.search import search_text
 def patient_list(request: HttpRequest) -> HttpResponse:
     search = search_text(request.GET.get("q", ""))
     patients = queries.patient_list(Actor.of(request), search=search)
-    return render(request, "patients/list.html", {"patients": patients, "search": search})
+    return render(
+        request,
+        "patients/list.html",
+        {
+            "patients": patients,
+            "search": search,
+            "more_not_shown": len(patients) >= queries.PATIENTS_SHOWN,
+        },
+    )
 
 
 @staff_required(Capability.PATIENT_CREATE)

@@ -60,6 +60,8 @@ def consultation_requests(
     found = _requests_in_scope(actor)
     if status:
         found = found.filter(status=status)
+    if status == ConsultationRequest.Status.NEW:
+        found = found.order_by("created_at", "id")  # to call back: the longest waiting first
     rows = list(found[:limit])
     record(
         action="callback.list",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from mildpath.patients.models import BreakGlassGrant, Patient
+from mildpath.patients.queries import PATIENTS_SHOWN
+from mildpath.practice.models import Location
+from tests.helpers import NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -54,6 +57,21 @@ def test_search_narrows_the_list(client, patients, make_staff, sign_in):
     sign_in(make_staff("manager"))
     listing = client.get("/staff/patients/", {"q": "tana"})
     assert [p.family_name for p in listing.context["patients"]] == ["Tanaka"]
+
+
+def test_a_long_list_says_it_shows_only_the_first_ones(client, patients, make_staff, sign_in):
+    sign_in(make_staff("manager"))
+    assert "Only the first" not in client.get("/staff/patients/").text
+    santa_monica = Location.objects.get(slug="santa-monica")
+    many = Patient.objects.bulk_create(
+        Patient(given_name="Many", family_name=f"P{chr(97 + n // 26)}{chr(97 + n % 26)}",
+                date_of_birth=date(1950, 1, 1), phone=f"+1310555{n:04d}", created_at=NOW)
+        for n in range(PATIENTS_SHOWN)
+    )  # fmt: skip
+    santa_monica.patients.add(*many)
+    page = client.get("/staff/patients/")
+    assert len(page.context["patients"]) == PATIENTS_SHOWN
+    assert f"Only the first {PATIENTS_SHOWN} patients are shown" in page.text
 
 
 def test_the_researcher_never_sees_identities(client, patients, make_staff, sign_in):

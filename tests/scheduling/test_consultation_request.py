@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -143,6 +145,24 @@ def test_front_desk_works_the_requests_of_their_locations(
 
     other = ConsultationRequest.objects.get(name="Long Beach Caller").pk
     assert client.get(f"/staff/requests/{other}/").status_code == 404
+
+
+def test_new_requests_are_listed_oldest_first_with_a_number_to_tap(
+    client, demo_practice, make_staff, sign_in, frozen
+):
+    client.post(URL, _data(name="First Caller"))
+    frozen.shift(timedelta(minutes=5))
+    client.post(URL, _data(name="Second Caller", phone="(626) 555-0124"))
+    client.post("/es/consultation/", _data(name="Tercera Persona", phone="(626) 555-0125"))
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    listing = client.get("/staff/requests/")
+    names = [row.name for row in listing.context["rows"]]
+    assert names[0] == "First Caller"  # waiting longest
+    assert "new requests, the oldest first" in listing.text
+    assert 'href="tel:+16265550124"' in listing.text
+    assert "Spanish" in listing.text and ">ES<" not in listing.text
+    everything = [row.name for row in client.get("/staff/requests/?status=all").context["rows"]]
+    assert everything[-1] == "First Caller"  # the whole history: the newest first
 
 
 def test_a_bad_status_names_the_field_and_changes_nothing(
