@@ -6,11 +6,17 @@ called, and the front desk works the list of open requests.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.core.phone import format_phone
 from mildpath.practice.models import Location, OpeningHours
+
+if TYPE_CHECKING:
+    from mildpath.patients.models import Patient
 
 OpeningHoursWeekday = OpeningHours.Weekday
 
@@ -288,6 +294,15 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # A failed message the front desk has dealt with (called the patient): off their list.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     # The error of a text not sent because the number replied STOP (not a failure).
     TEXTS_STOPPED = "texts stopped by the patient (STOP)"
@@ -299,6 +314,15 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} -> {self.to} ({self.status})"
+
+    @property
+    def patient(self) -> Patient | None:
+        """Whom it was for: the patient of its visit, or of its questions."""
+        if self.appointment is not None:
+            return self.appointment.patient
+        if self.time_point is not None:
+            return self.time_point.patient
+        return None
 
 
 class TextOptOut(models.Model):

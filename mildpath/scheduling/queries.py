@@ -146,37 +146,70 @@ def messages_for(appointment: Appointment) -> list[OutboundMessage]:
 
 
 def _failed_in_scope(actor: Actor) -> QuerySet[OutboundMessage]:
+    """Failed messages about visits, or questions, at the actor's locations."""
     if not may(actor.user, Capability.SCHEDULE_MANAGE):
         return OutboundMessage.objects.none()
     failed = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
     locations = scoped_locations(actor.user)
-    return failed if locations is None else failed.filter(appointment__location__in=locations)
+    if locations is None:
+        return failed
+    return failed.filter(
+        Q(appointment__location__in=locations) | Q(time_point__location__in=locations)
+    )
 
 
 def failed_message_count(actor: Actor) -> int:
-    """How many messages to patients at the actor's locations could not be sent (no
-    patient detail, so no audit entry)."""
-    return _failed_in_scope(actor).count()
+    """How many messages to patients at the actor's locations could not be sent and are
+    still to be dealt with (no patient detail, so no audit entry)."""
+    return _failed_in_scope(actor).filter(handled_at__isnull=True).count()
 
 
-def failed_messages(actor: Actor, *, limit: int = 200) -> list[OutboundMessage]:
-    """Messages that could not be sent, newest first, with their patients, audited."""
-    rows = list(
-        _failed_in_scope(actor)
-        .select_related("appointment__patient", "appointment__location")
-        .order_by("-send_after", "-id")[:limit]
+HANDLED_SHOWN_DAYS = 14  # failed messages marked done stay listed (to undo) this long
+
+
+@dataclass(frozen=True)
+class FailedMessages:
+    waiting: list[OutboundMessage]  # still to call about, the most recent first
+    handled: list[OutboundMessage]  # marked done in the last HANDLED_SHOWN_DAYS
+
+
+def failed_messages(actor: Actor, *, now: datetime, limit: int = 200) -> FailedMessages:
+    """Messages that could not be sent, with their patients, audited: those still to
+    deal with, and those marked done lately (which can be put back)."""
+    found = _failed_in_scope(actor).select_related(
+        "appointment__patient",
+        "appointment__location",
+        "time_point__patient",
+        "time_point__location",
+        "handled_by",
+    )
+    waiting = list(found.filter(handled_at__isnull=True).order_by("-send_after", "-id")[:limit])
+    handled = list(
+        found.filter(handled_at__gte=now - timedelta(days=HANDLED_SHOWN_DAYS)).order_by(
+            "-handled_at", "-id"
+        )[:limit]
     )
     record(
         action="patient.list",
         actor=actor,
-        now=clock.now(),
+        now=now,
         detail={
             "list": "failed_messages",
-            "count": len(rows),
-            "patients": sorted({row.appointment.patient_id for row in rows if row.appointment}),
+            "count": len(waiting) + len(handled),
+            "patients": sorted(
+                {row.patient.pk for row in waiting + handled if row.patient is not None}
+            ),
         },
     )
-    return rows
+    return FailedMessages(waiting=waiting, handled=handled)
+
+
+def failed_message_for_change(actor: Actor, message_id: int) -> OutboundMessage:
+    """A failed message in scope, for a service that audits its own change."""
+    found = _failed_in_scope(actor).filter(pk=message_id).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 # Reads for the patient's own pages: what their link, or this browser's just-made

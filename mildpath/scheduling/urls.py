@@ -36,6 +36,11 @@ calendar = (
         path("block/<int:override_id>/remove/", calendar_views.block_remove, name="block_remove"),
         path("book/", staff.book_for_caller, name="book"),
         path("messages/failed/", staff.failed_messages, name="failed_messages"),
+        path(
+            "messages/failed/<int:message_id>/",
+            staff.failed_message_done,
+            name="failed_message_mark",
+        ),
         path("matches/", matches.match_list, name="matches"),
         path("matches/<int:match_id>/", matches.match_decide, name="match_decide"),
         path("appointments/<int:appointment_id>/", staff.appointment_detail, name="appointment"),

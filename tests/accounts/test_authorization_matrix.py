@@ -17,7 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.tokens import make_token
-from mildpath.scheduling.models import ConsultationRequest
+from mildpath.scheduling.models import ConsultationRequest, OutboundMessage
 from tests.helpers import NOW, TEST_ACTOR, admin_urls, routed_names
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "scheduling_staff:block": {"GET": {MG}, "POST": {MG}},
     "scheduling_staff:block_remove": {"POST": {MG}, "GET": NOBODY},
     "scheduling_staff:failed_messages": {"GET": {FD, MG}, "POST": NOBODY},
+    # "Done" (or "put back") on a message that could not be sent.
+    "scheduling_staff:failed_message_mark": {"POST": {FD, MG}, "GET": NOBODY},
     "scheduling_staff:matches": {"GET": {FD, MG}, "POST": NOBODY},
     # Deciding without choosing an answer changes nothing and goes back to the list.
     "scheduling_staff:match_decide": {"POST": {FD, MG}, "GET": NOBODY},
@@ -214,6 +216,11 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
     def kwargs(role: str) -> dict[str, dict[str, object]]:
         """Fresh objects for each role, since an allowed request may change them."""
         landing = new_link()
+        failed = OutboundMessage.objects.create(
+            key=f"matrix-failed-{role}", kind="reminder", channel=OutboundMessage.Channel.SMS,
+            appointment=appointment, to=rosa.phone, body="Your visit", send_after=NOW,
+            status=OutboundMessage.Status.FAILED, created_at=NOW,
+        )  # fmt: skip
         questionnaire_token = make_token(
             PatientLink.objects.create(
                 patient=rosa,
@@ -267,6 +274,7 @@ def world(frozen, demo_practice, make_staff, settings, tmp_path):
             "scheduling_staff:appointment_move": {"appointment_id": appointment.pk},
             "scheduling_staff:block_remove": {"override_id": _demo_day_off().pk},
             "scheduling_staff:match_decide": {"match_id": match.pk},
+            "scheduling_staff:failed_message_mark": {"message_id": failed.pk},
             "accounts:set_password": {
                 "uidb64": urlsafe_base64_encode(force_bytes(newcomer.pk)),
                 "token": default_token_generator.make_token(newcomer),

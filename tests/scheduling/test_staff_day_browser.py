@@ -13,7 +13,12 @@ from mildpath.patients.models import Patient
 from mildpath.patients.services import PatientDetails
 from mildpath.practice.models import Location, Practitioner
 from mildpath.scheduling.availability import available_slots
-from mildpath.scheduling.models import Appointment, AppointmentType, ScheduleOverride
+from mildpath.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    OutboundMessage,
+    ScheduleOverride,
+)
 from mildpath.scheduling.services.booking import appointment_book
 from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows
 from tests.helpers import TEST_ACTOR
@@ -170,3 +175,31 @@ def test_arrived_in_one_tap_from_the_home_page(page, make_staff, sign_in):
     assert visit.status == "arrived"
     assert page.locator("form.marks button[value=fulfilled]").is_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_failed_messages_list_by_keyboard(page, make_staff, sign_in, language):
+    booked = _booked()
+    OutboundMessage.objects.create(
+        key="browser-failed", kind="reminder", channel=OutboundMessage.Channel.SMS,
+        appointment=booked, to=booked.patient.phone, body="Your visit",
+        send_after=clock.now(), status=OutboundMessage.Status.FAILED,
+        created_at=clock.now(), attempts=5, error="Unreachable number",
+    )  # fmt: skip
+    _as(page, sign_in, make_staff("front_desk", ("pasadena",)))
+    prefix = "" if language == "en" else "/es"
+    page.goto(f"{prefix}/staff/calendar/messages/failed/")
+    for size in (NARROW, WIDE):
+        page.set_viewport_size(size)
+        assert_accessible(page)
+    done = page.locator("form.marks button")
+    assert done.inner_text().startswith("Done" if language == "en" else "Hecho")
+    done.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".messages").is_visible()
+    for size in (NARROW, WIDE):
+        page.set_viewport_size(size)
+        assert_accessible(page)
+        assert_reflows(page)
+    assert OutboundMessage.objects.get(key="browser-failed").handled_at is not None

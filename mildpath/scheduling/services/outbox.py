@@ -224,3 +224,32 @@ def outbox_work(*, now: datetime, limit: int = 20) -> dict[str, int]:
         outcome = outbox_send(message_id=claimed[0], now=moment)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def failed_message_mark(
+    *, actor: Actor, message: OutboundMessage, handled: bool, now: datetime
+) -> bool:
+    """The front desk has dealt with a message that could not be sent (called the
+    patient): it leaves their list. ``handled=False`` puts it back (undo). Returns
+    whether anything changed: a second press, or a message already back, changes
+    nothing and writes nothing."""
+    with transaction.atomic():
+        locked = OutboundMessage.objects.select_for_update().get(pk=message.pk)
+        if (
+            locked.status != OutboundMessage.Status.FAILED
+            or (locked.handled_at is not None) == handled
+        ):
+            return False
+        locked.handled_at = now if handled else None
+        locked.handled_by = actor.user if handled else None
+        locked.save(update_fields=["handled_at", "handled_by"])
+        patient = locked.patient
+        record(
+            action="message.handled" if handled else "message.reopen",
+            actor=actor,
+            now=now,
+            obj=locked,
+            patient_id=patient.pk if patient is not None else None,
+            detail={"kind": locked.kind, "channel": locked.channel},
+        )
+    return True

@@ -32,7 +32,8 @@ from mildpath.scheduling.errors import (
 )
 from mildpath.scheduling.forms.public import slot_days
 from mildpath.scheduling.forms.staff import CancelForm, MoveForm, StaffBookingForm
-from mildpath.scheduling.models import Appointment, AppointmentType
+from mildpath.scheduling.models import Appointment, AppointmentType, OutboundMessage
+from mildpath.scheduling.services import outbox
 from mildpath.scheduling.services.booking import appointment_book
 from mildpath.scheduling.services.changes import (
     appointment_cancel,
@@ -48,6 +49,8 @@ MESSAGE_KINDS = {
     "reminder": gettext_lazy("Reminder"),
     "offer": gettext_lazy("Earlier time offered"),
     "link": gettext_lazy("Link to their visit"),
+    "questionnaire_invite": gettext_lazy("Questions to answer"),
+    "questionnaire_remind": gettext_lazy("Questions: reminder"),
 }
 
 
@@ -397,9 +400,41 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
 def failed_messages(request: HttpRequest) -> HttpResponse:
     """Messages to patients that could not be sent after every retry: the front desk
     calls these patients instead."""
-    rows = queries.failed_messages(Actor.of(request))
+    found = queries.failed_messages(Actor.of(request), now=clock.now())
+
+    def rows(messages: list[OutboundMessage]) -> list[tuple[object, OutboundMessage]]:
+        return [(MESSAGE_KINDS.get(row.kind, row.kind), row) for row in messages]
+
     return render(
         request,
         "scheduling/failed_messages.html",
-        {"rows": [(MESSAGE_KINDS.get(row.kind, row.kind), row) for row in rows]},
+        {
+            "rows": rows(found.waiting),
+            "handled": rows(found.handled),
+            "handled_days": queries.HANDLED_SHOWN_DAYS,
+        },
     )
+
+
+@staff_required(Capability.SCHEDULE_MANAGE)
+@require_POST
+def failed_message_done(request: HttpRequest, message_id: int) -> HttpResponse:
+    """ "Done": the patient has been called about a message that could not be sent; or
+    "Put back" on the list (undo)."""
+    actor = Actor.of(request)
+    message = queries.failed_message_for_change(actor, message_id)
+    handled = request.POST.get("handled") != "0"
+    changed = outbox.failed_message_mark(
+        actor=actor, message=message, handled=handled, now=clock.now()
+    )
+    who = message.patient
+    name = str(who) if who is not None else _("the patient")
+    if changed and handled:
+        messages.success(
+            request,
+            _("Done: %(name)s. It is listed below for two weeks, to put back if need be.")
+            % {"name": name},
+        )
+    elif changed:
+        messages.success(request, _("Back on the list: %(name)s.") % {"name": name})
+    return redirect("scheduling_staff:failed_messages")

@@ -25,6 +25,12 @@ register = template.Library()
 
 
 @register.filter
+def as_phone(value: str) -> str:
+    """A stored number (E.164) as people write it: "(310) 555-0100"."""
+    return format_phone(value)
+
+
+@register.filter
 def is_choice_list(field: BoundField) -> bool:
     return isinstance(field.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
 
