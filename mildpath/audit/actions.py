@@ -72,6 +72,8 @@ ACTIONS: dict[str, Promise] = {
     "emergency.grant": _("Emergency access"),
     "access.refused": _("Access refused"),
     "message.fail": _("Message could not be sent"),
+    "message.handled": _("Failed message dealt with"),
+    "message.reopen": _("Failed message put back on the list"),
     "text.stop": _("Texts stopped"),
     "text.start": _("Texts started again"),
     "staff.sign_in": _("Sign-in"),
