@@ -17,6 +17,7 @@ ACTIONS: dict[str, Promise] = {
     "appointment.restore": _("Cancellation undone"),
     "appointment.move": _("Appointment moved"),
     "appointment.mark": _("Appointment marked"),
+    "appointment.unmark": _("Appointment mark undone"),
     "appointment.read": _("Appointment viewed"),
     "appointment.list": _("Calendar viewed"),
     "schedule.block": _("Time blocked"),

@@ -26,13 +26,23 @@ from mildpath.questionnaires.queries import Overdue, overdue
 from mildpath.scheduling import queries as scheduling
 from mildpath.scheduling.models import Appointment, ConsultationRequest
 from mildpath.scheduling.queries import LocationWeek
+from mildpath.scheduling.services.changes import mark_allowed, unmark_allowed
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    """A visit today, with the marks the desk may tap now (``scheduling.services.changes``)."""
+
+    visit: Appointment
+    may_noshow: bool  # its time has begun
+    may_unmark: bool  # arrived or did not come, to undo
 
 
 @dataclass
 class Dashboard:
     role: str
     capabilities: set[str] = field(default_factory=set)
-    today: list[Appointment] | None = None
+    today: list[TodayRow] | None = None
     today_counts: dict[str, int] = field(default_factory=dict)
     me: Practitioner | None = None
     waiting_count: int = 0
@@ -66,18 +76,27 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     board = Dashboard(role=role.value, capabilities={c.value for c in Capability if can(role, c)})
     now = clock.now()
     start, end, tz = _today_bounds(actor)
+    visits: list[Appointment] | None = None
     if role == Role.FRONT_DESK:
-        board.today = scheduling.appointments_in_scope_between(actor, start=start, end=end)
+        visits = scheduling.appointments_in_scope_between(actor, start=start, end=end)
     elif role == Role.CLINICIAN:
         board.me = scheduling.practitioner_for_user(request.user)
-        board.today = scheduling.appointments_in_scope_between(
+        visits = scheduling.appointments_in_scope_between(
             actor,
             start=start,
             end=end,
             practitioner_ids=[board.me.pk] if board.me else None,
         )
-    if board.today is not None:
-        for visit in board.today:
+    if visits is not None:
+        board.today = [
+            TodayRow(
+                visit=visit,
+                may_noshow=mark_allowed(appointment=visit, status="noshow", now=now),
+                may_unmark=unmark_allowed(appointment=visit, now=now),
+            )
+            for visit in visits
+        ]
+        for visit in visits:
             board.today_counts[visit.status] = board.today_counts.get(visit.status, 0) + 1
     if role in (Role.FRONT_DESK, Role.MANAGER):
         board.waiting_count, board.waiting = scheduling.consultation_requests_waiting(actor)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from mildpath.audit.models import AuditEvent
 from mildpath.core import clock
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.patients.services import PatientDetails
@@ -83,7 +84,8 @@ def test_staff_of_another_location_cannot_see_the_appointment(client, booked, ma
     assert client.get(f"/staff/calendar/appointments/{booked.pk}/").status_code == 404
 
 
-def test_arrived_then_completed(client, booked, make_staff, sign_in, audit_log):
+def test_arrived_then_completed(client, booked, make_staff, sign_in, audit_log, frozen):
+    frozen.move_to(WEDNESDAY_9AM - timedelta(minutes=10))  # the patient is at the desk
     sign_in(make_staff("front_desk", ("pasadena",)))
     url = f"/staff/calendar/appointments/{booked.pk}/change/"
     with audit_log.exactly_one(action="appointment.mark", detail={"status": ["booked", "arrived"]}):
@@ -93,6 +95,68 @@ def test_arrived_then_completed(client, booked, make_staff, sign_in, audit_log):
     assert booked.status == "fulfilled"
     refused = client.post(url, {"action": "noshow"}, follow=True)
     assert "That change is not possible" in refused.text
+
+
+def test_next_weeks_visit_cannot_be_marked_arrived_or_missed(client, booked, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    page = f"/staff/calendar/appointments/{booked.pk}/"
+    text = client.get(page).text
+    assert 'value="arrived"' not in text and 'value="noshow"' not in text
+    for action, said in [
+        ("arrived", "Arrived: only on the day of the visit."),
+        ("noshow", "Did not come: only once the visit&#x27;s time has begun."),
+    ]:
+        refused = client.post(f"{page}change/", {"action": action}, follow=True)
+        assert said in refused.text
+    booked.refresh_from_db()
+    assert booked.status == "booked"
+    assert not AuditEvent.objects.filter(action="appointment.mark").exists()
+
+
+def test_did_not_come_only_once_the_time_has_begun(client, booked, make_staff, sign_in, frozen):
+    frozen.move_to(WEDNESDAY_9AM - timedelta(minutes=10))
+    user = make_staff("front_desk", ("pasadena",))
+    sign_in(user)
+    page = f"/staff/calendar/appointments/{booked.pk}/"
+    text = client.get(page).text
+    assert 'value="arrived"' in text and 'value="noshow"' not in text
+    frozen.move_to(WEDNESDAY_9AM + timedelta(minutes=20))
+    sign_in(user)
+    assert 'value="noshow"' in client.get(page).text
+    client.post(f"{page}change/", {"action": "noshow"})
+    booked.refresh_from_db()
+    assert booked.status == "noshow"
+
+
+def test_a_mark_is_undone_back_to_booked_until_a_day_after(
+    client, booked, make_staff, sign_in, frozen, audit_log
+):
+    frozen.move_to(WEDNESDAY_9AM - timedelta(minutes=10))
+    user = make_staff("front_desk", ("pasadena",))
+    sign_in(user)
+    page = f"/staff/calendar/appointments/{booked.pk}/"
+    client.post(f"{page}change/", {"action": "arrived"})
+    assert "Undo: back to booked" in client.get(page).text
+    with audit_log.exactly_one(
+        action="appointment.unmark", detail={"status": ["arrived", "booked"]}
+    ):
+        undone = client.post(f"{page}change/", {"action": "unmark"}, follow=True)
+    assert "Harold Jenkins: back to booked." in undone.text
+    booked.refresh_from_db()
+    assert booked.status == "booked"
+    # A second press finds nothing to undo.
+    again = client.post(f"{page}change/", {"action": "unmark"}, follow=True)
+    assert "That change is not possible" in again.text
+
+    frozen.move_to(WEDNESDAY_9AM + timedelta(hours=2))
+    sign_in(user)
+    client.post(f"{page}change/", {"action": "noshow"})
+    frozen.move_to(booked.end + timedelta(days=1, minutes=1))
+    sign_in(user)
+    assert "Undo: back to booked" not in client.get(page).text
+    client.post(f"{page}change/", {"action": "unmark"})
+    booked.refresh_from_db()
+    assert booked.status == "noshow"
 
 
 def test_the_front_desk_sees_which_messages_went_out_and_why_one_failed(

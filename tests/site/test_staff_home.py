@@ -90,6 +90,19 @@ def test_the_front_desk_sees_today_at_its_locations_with_one_tap_marks(
     assert iris.status == "fulfilled"
 
 
+def test_the_days_marks_follow_the_clock_and_can_be_undone(client, day, make_staff, sign_in):
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    text = client.get("/staff/").text
+    # Harold's visit is at 10, Iris's at 11 and it is 9: nobody has missed theirs yet.
+    assert 'value="noshow"' not in text
+    assert text.count('value="unmark"') == 1  # Iris, marked arrived
+    change = f"/staff/calendar/appointments/{day['iris'].pk}/change/"
+    client.post(change, {"action": "unmark", "next": "home"})
+    day["iris"].refresh_from_db()
+    assert day["iris"].status == "booked"
+    assert 'value="unmark"' not in client.get("/staff/").text
+
+
 def test_a_hostile_next_never_leaves_the_site(client, day, make_staff, sign_in):
     sign_in(make_staff("front_desk", ("pasadena",)))
     change = f"/staff/calendar/appointments/{day['harold'].pk}/change/"

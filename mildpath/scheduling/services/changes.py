@@ -6,7 +6,7 @@ taken anew is re-checked under the booking lock (``locks``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -29,10 +29,13 @@ from mildpath.scheduling.services.locks import person_lock, schedules_lock
 from mildpath.scheduling.services.messages import (
     booking_messages_queue,
     cancellation_messages_queue,
+    reminders_renew,
     reminders_withdraw,
 )
 from mildpath.scheduling.services.waitlist import waitlist_offer_freed, waitlist_offers_withdraw
 
+# How long after a visit's end a mark of arrived or did not come can be undone.
+UNMARK_WINDOW = timedelta(days=1)
 STAFF_STATUS_CHANGES = {
     Appointment.Status.BOOKED: {Appointment.Status.ARRIVED, Appointment.Status.NOSHOW},
     Appointment.Status.ARRIVED: {Appointment.Status.FULFILLED},
@@ -133,14 +136,39 @@ def appointment_restore(*, actor: Actor, appointment: Appointment, now: datetime
     return locked
 
 
+def _visit_day(appointment: Appointment) -> date:
+    return appointment.start.astimezone(appointment.location.tz).date()
+
+
+def mark_allowed(*, appointment: Appointment, status: str, now: datetime) -> bool:
+    """Whether the front desk may mark the visit so now: arrived on the visit's day (at
+    the clinic's clock), did not come once its time has begun, completed once arrived.
+    A tap on next week's visit by mistake changes nothing."""
+    if status not in STAFF_STATUS_CHANGES.get(Appointment.Status(appointment.status), set()):
+        return False
+    if status == Appointment.Status.ARRIVED:
+        return now.astimezone(appointment.location.tz).date() == _visit_day(appointment)
+    if status == Appointment.Status.NOSHOW:
+        return now >= appointment.start
+    return True
+
+
+def unmark_allowed(*, appointment: Appointment, now: datetime) -> bool:
+    """Whether a mark of arrived or did not come may be undone: until a day after the
+    visit's end, for a tap on the wrong row or a patient who came after all."""
+    return (
+        appointment.status in (Appointment.Status.ARRIVED, Appointment.Status.NOSHOW)
+        and now <= appointment.end + UNMARK_WINDOW
+    )
+
+
 def appointment_mark(
     *, actor: Actor, appointment: Appointment, status: str, now: datetime
 ) -> Appointment:
-    """Front-desk status changes: arrived, did not come, completed."""
+    """Front-desk status changes: arrived, did not come, completed (``mark_allowed``)."""
     with transaction.atomic():
         locked = _locked(appointment)
-        allowed = STAFF_STATUS_CHANGES.get(Appointment.Status(locked.status), set())
-        if status not in allowed:
+        if not mark_allowed(appointment=locked, status=status, now=now):
             raise NotAllowedNow
         previous = locked.status
         locked.status = status
@@ -154,6 +182,28 @@ def appointment_mark(
             patient_id=locked.patient_id,
             detail={"status": [previous, status]},
         )
+    return locked
+
+
+def appointment_unmark(*, actor: Actor, appointment: Appointment, now: datetime) -> Appointment:
+    """Undo "arrived" or "did not come" (``unmark_allowed``): booked again, with the
+    reminders still ahead written anew (the mark withdrew them). Raises NotAllowedNow."""
+    with transaction.atomic():
+        locked = _locked(appointment)
+        if not unmark_allowed(appointment=locked, now=now):
+            raise NotAllowedNow
+        previous = locked.status
+        locked.status = Appointment.Status.BOOKED
+        locked.save(update_fields=["status"])
+        record(
+            action="appointment.unmark",
+            actor=actor,
+            now=now,
+            obj=locked,
+            patient_id=locked.patient_id,
+            detail={"status": [previous, locked.status]},
+        )
+        reminders_renew(actor=actor, appointment=locked, now=now)
     return locked
 
 

@@ -290,6 +290,20 @@ def _reminders_queue(*, appointment: Appointment, url: str, stamp: str, now: dat
             )
 
 
+def reminders_renew(*, actor: Actor, appointment: Appointment, now: datetime) -> None:
+    """The reminders still ahead of a visit booked again after a mark was undone, with a
+    fresh link (the withdrawn ones stay withdrawn); none when every reminder's time has
+    passed."""
+    if not any(
+        appointment.start - timedelta(hours=hours) > now
+        for hours in settings.MILDPATH_REMINDER_HOURS
+    ):
+        return
+    url = _manage_url(actor=actor, appointment=appointment, now=now)
+    stamp = f"{appointment.start:%Y%m%dT%H%M}:{uuid4().hex[:12]}"
+    _reminders_queue(appointment=appointment, url=url, stamp=stamp, now=now)
+
+
 def cancellation_messages_queue(*, appointment: Appointment, now: datetime) -> None:
     """Tell the patient their visit is cancelled, by every channel they gave: no link
     to a visit that is gone, but how to book again; the email's calendar file removes

@@ -40,6 +40,9 @@ from mildpath.scheduling.services.changes import (
     appointment_mark,
     appointment_move,
     appointment_restore,
+    appointment_unmark,
+    mark_allowed,
+    unmark_allowed,
 )
 from mildpath.scheduling.services.waitlist import waitlist_join
 
@@ -75,6 +78,11 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
                 "waiting": waiting,
                 "sent": sent,
                 "can_restore": appointment.start > now,
+                "may": {
+                    status: mark_allowed(appointment=appointment, status=status, now=now)
+                    for status in MARKS
+                },
+                "may_unmark": unmark_allowed(appointment=appointment, now=now),
             },
         )
 
@@ -83,6 +91,11 @@ MARKS = {
     "arrived": gettext_lazy("%(name)s: arrived."),
     "noshow": gettext_lazy("%(name)s: did not come."),
     "fulfilled": gettext_lazy("%(name)s: visit completed."),
+}
+# Why a mark was refused, when it is a matter of time rather than of the visit's state.
+TOO_SOON = {
+    "arrived": gettext_lazy("Arrived: only on the day of the visit."),
+    "noshow": gettext_lazy("Did not come: only once the visit's time has begun."),
 }
 
 
@@ -105,8 +118,17 @@ def appointment_action(request: HttpRequest, appointment_id: int) -> HttpRespons
     now = clock.now()
     try:
         if action in MARKS:
+            if action in TOO_SOON and appointment.status == Appointment.Status.BOOKED:
+                if not mark_allowed(appointment=appointment, status=action, now=now):
+                    messages.error(request, TOO_SOON[action])
+                    return _back(request, appointment)
             appointment_mark(actor=actor, appointment=appointment, status=action, now=now)
             messages.success(request, MARKS[action] % {"name": appointment.patient})
+        elif action == "unmark":
+            appointment_unmark(actor=actor, appointment=appointment, now=now)
+            messages.success(
+                request, _("%(name)s: back to booked.") % {"name": appointment.patient}
+            )
         elif action == "waitlist":
             try:
                 waitlist_join(actor=actor, appointment=appointment, now=now)
