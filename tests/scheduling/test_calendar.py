@@ -17,6 +17,7 @@ from mildpath.scheduling.models import (
     WaitlistEntry,
 )
 from mildpath.scheduling.services.booking import appointment_book
+from mildpath.scheduling.services.changes import appointment_mark, appointment_unmark
 from tests.helpers import TEST_ACTOR
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -157,6 +158,26 @@ def test_a_mark_is_undone_back_to_booked_until_a_day_after(
     client.post(f"{page}change/", {"action": "unmark"})
     booked.refresh_from_db()
     assert booked.status == "noshow"
+
+
+def test_undoing_a_mark_writes_the_reminders_still_ahead_again(demo_practice, settings, frozen):
+    settings.MILDPATH_REMINDER_HOURS = [2]
+    demo_schedule_load()
+    kind = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    visit = appointment_book(
+        actor=TEST_ACTOR, appointment_type=kind, start=WEDNESDAY_9AM,
+        patient=PatientDetails("Ana", "Ruiz", date(1955, 6, 1), "+16265550177",
+                               "ana@example.com", "es"),
+        now=clock.now(), email_ok=True,
+    )  # fmt: skip
+    reminders = OutboundMessage.objects.filter(appointment=visit, kind="reminder")
+    assert reminders.filter(status="pending").count() == 1  # at 7 a.m. on the day
+    frozen.move_to(WEDNESDAY_9AM - timedelta(hours=5))  # 4 a.m. on the day: marked by mistake
+    appointment_mark(actor=TEST_ACTOR, appointment=visit, status="arrived", now=clock.now())
+    assert not reminders.filter(status="pending").exists()
+    appointment_unmark(actor=TEST_ACTOR, appointment=visit, now=clock.now())
+    (again,) = reminders.filter(status="pending")
+    assert again.send_after == WEDNESDAY_9AM - timedelta(hours=2)
 
 
 def test_the_front_desk_sees_which_messages_went_out_and_why_one_failed(
