@@ -369,6 +369,7 @@ def test_front_desk_books_a_caller_from_their_call_back_request(
             "family_name": "Tanaka",
             "date_of_birth": "01/30/1958",
             "phone": "(562) 555-0133",
+            "preferred_language": "en",
         },
     )
     appointment = Appointment.objects.get()
@@ -394,4 +395,59 @@ def test_staff_booking_names_a_missing_time(client, demo_practice, make_staff, s
     )
     assert response.status_code == 200
     assert "Time: Choose one of the times listed." in response.text
+    assert Appointment.objects.count() == 0
+
+
+def test_a_spanish_caller_is_booked_in_spanish_with_the_doctor_they_asked_for(
+    client, demo_practice, make_staff, sign_in
+):
+    from mildpath.practice.models import Location, Practitioner
+    from mildpath.scheduling.models import ConsultationRequest
+
+    demo_schedule_load()
+    consultation = ConsultationRequest.objects.create(
+        name="Ana Ruiz", phone="+16265550177", best_time="any", consent_to_contact=True,
+        preferred_location=Location.objects.get(slug="pasadena"), language="es",
+        created_at=clock.now(),
+    )  # fmt: skip
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    query = {"from_request": consultation.pk, "location": "pasadena", "kind": "consultation"}
+    anyone = client.get("/staff/calendar/book/", query)
+    assert anyone.context["form"].initial["preferred_language"] == "es"
+    assert "The patient agrees to text reminders about this visit." in anyone.text
+    assert "Text me reminders" not in anyone.text
+    times = [who for _, items in anyone.context["days"] for _, _, who in items]
+    assert times and all(times)  # with any doctor, each time names whose it is
+    okafor = Practitioner.objects.get(slug="samuel-okafor")
+    assert f"· {okafor.display_name}" in anyone.text
+
+    chosen = client.get("/staff/calendar/book/", {**query, "doctor": okafor.pk})
+    values = [value for _, items in chosen.context["days"] for _, value, _ in items]
+    assert values and all(value.startswith(f"{okafor.pk}|") for value in values)
+    assert f"· {okafor.display_name}" not in chosen.text  # one doctor: named once, above
+    client.post(
+        f"/staff/calendar/book/?location=pasadena&kind=consultation&doctor={okafor.pk}",
+        {"from_request": consultation.pk, "slot": values[0], "given_name": "Ana",
+         "family_name": "Ruiz", "date_of_birth": "06/01/1955", "phone": "(626) 555-0177",
+         "preferred_language": "es"},
+    )  # fmt: skip
+    appointment = Appointment.objects.get()
+    assert appointment.practitioner == okafor
+    assert appointment.patient.preferred_language == "es"
+
+
+def test_staff_booking_without_a_language_names_the_field(
+    client, demo_practice, make_staff, sign_in
+):
+    demo_schedule_load()
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    page = client.get("/staff/calendar/book/", {"location": "pasadena", "kind": "follow_up"})
+    choice = page.context["days"][0][1][0][1]
+    response = client.post(
+        "/staff/calendar/book/?location=pasadena&kind=follow_up",
+        {"slot": choice, "given_name": "Ana", "family_name": "Ruiz",
+         "date_of_birth": "06/01/1955", "phone": "(626) 555-0177", "preferred_language": "fr"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Choose English or Spanish." in response.text
     assert Appointment.objects.count() == 0

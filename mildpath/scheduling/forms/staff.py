@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from mildpath.practice.models import Location, Practitioner
@@ -38,11 +39,32 @@ class StaffBookingForm(DetailsForm):
         },
     )
 
+    preferred_language = forms.ChoiceField(
+        label=_("Language for the patient's messages"),
+        choices=settings.LANGUAGES,
+        initial="en",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose English or Spanish."),
+            "invalid_choice": _("Choose English or Spanish."),
+        },
+    )
+
     field_order = ["slot"]
+    # The public form speaks to the patient; here the desk fills it in for them.
+    STAFF_WORDING: dict[str, tuple[Any, Any]] = {
+        "email": (_("Email (optional)"), _("The confirmation and a calendar file go here.")),
+        "reason": (_("Reason for the visit (optional)"), ""),
+        "consent_email": (_("The patient agrees to email reminders about this visit."), ""),
+        "consent_sms": (_("The patient agrees to text reminders about this visit."), ""),
+    }
 
     def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["slot"].choices = choices  # type: ignore[attr-defined]
+        for name, (label, hint) in self.STAFF_WORDING.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = hint
         self.order_fields(["slot"])
 
     def chosen(self) -> tuple[int, datetime]:

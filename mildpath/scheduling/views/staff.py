@@ -4,7 +4,7 @@ for a caller; the messages that could not be sent. The calendar is ``calendar``.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +21,7 @@ from mildpath.audit.actor import Actor
 from mildpath.core import clock
 from mildpath.patients.queries import patient_get
 from mildpath.patients.services import PatientDetails
+from mildpath.practice.models import Practitioner
 from mildpath.scheduling import queries
 from mildpath.scheduling.availability import available_slots
 from mildpath.scheduling.errors import (
@@ -45,6 +46,7 @@ from mildpath.scheduling.services.changes import (
     unmark_allowed,
 )
 from mildpath.scheduling.services.waitlist import waitlist_join
+from mildpath.scheduling.slots import FreeTime
 
 MESSAGE_KINDS = {
     "confirmation": gettext_lazy("Confirmation"),
@@ -257,7 +259,6 @@ def appointment_move_page(request: HttpRequest, appointment_id: int) -> HttpResp
             % {"doctor": moved.practitioner.display_name},
         )
         return redirect("scheduling_staff:appointment", appointment_id=appointment.pk)
-    names = {d.pk: d.display_name for d in doctors}
     with timezone.override(tz):
         return render(
             request,
@@ -269,16 +270,7 @@ def appointment_move_page(request: HttpRequest, appointment_id: int) -> HttpResp
                 "location": location,
                 "doctors": doctors,
                 "doctor": doctor,
-                "days": [
-                    (
-                        day,
-                        [
-                            (slot, value, names.get(int(value.split("|")[0]), ""))
-                            for slot, value in items
-                        ],
-                    )
-                    for day, items in days
-                ],
+                "days": _named(days, doctors),
                 "first": first,
                 "earlier": first - timedelta(days=7) if first > today else None,
                 "later": first + timedelta(days=7),
@@ -290,6 +282,17 @@ def appointment_move_page(request: HttpRequest, appointment_id: int) -> HttpResp
                 ),
             },
         )
+
+
+def _named(
+    days: list[tuple[date, list[tuple[FreeTime, str]]]], doctors: list[Practitioner]
+) -> list[tuple[date, list[tuple[FreeTime, str, str]]]]:
+    """Each free time with the name of the doctor its choice books."""
+    names = {d.pk: d.display_name for d in doctors}
+    return [
+        (day, [(slot, value, names.get(int(value.split("|")[0]), "")) for slot, value in items])
+        for day, items in days
+    ]
 
 
 def _split_name(full: str) -> tuple[str, str]:
@@ -341,14 +344,22 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
     first = clock.day_from_query(
         request.GET.get("from", ""), today=today, default=today, earliest=today
     )
+    doctors = queries.practitioners_for(kind)
+    asked = request.GET.get("doctor", "")
+    doctor = next((d for d in doctors if str(d.pk) == asked), None)
     slots = available_slots(
-        appointment_type=kind, first_day=first, last_day=first + timedelta(days=6), now=now
+        appointment_type=kind,
+        first_day=first,
+        last_day=first + timedelta(days=6),
+        now=now,
+        practitioner_id=doctor.pk if doctor else None,
     )
     choices, days = slot_days(slots, tz)
     initial: dict[str, object] = {}
     if consultation is not None:
         initial["given_name"], initial["family_name"] = _split_name(consultation.name)
         initial["phone"] = consultation.phone_display
+        initial["preferred_language"] = consultation.language[:2]
     if patient is not None:
         initial.update(
             given_name=patient.given_name,
@@ -356,6 +367,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
             date_of_birth=patient.date_of_birth,
             phone=patient.phone_display,
             email=patient.email,
+            preferred_language=patient.preferred_language,
         )
     form = StaffBookingForm(request.POST or None, initial=initial, choices=choices)
     if request.method == "POST" and form.is_valid():
@@ -373,13 +385,7 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                     date_of_birth=details["date_of_birth"],
                     phone=details["phone"],
                     email=details["email"],
-                    preferred_language=(
-                        patient.preferred_language
-                        if patient
-                        else consultation.language[:2]
-                        if consultation
-                        else "en"
-                    ),
+                    preferred_language=details["preferred_language"],
                 ),
                 now=now,
                 reason=details["reason"],
@@ -407,7 +413,9 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
                 "location": location,
                 "kinds": kinds,
                 "kind": kind,
-                "days": days,
+                "days": _named(days, doctors),
+                "doctors": doctors,
+                "doctor": doctor,
                 "first": first,
                 "next_from": first + timedelta(days=7),
                 "consultation": consultation,
