@@ -346,10 +346,11 @@ def test_the_chart_shows_the_latest_score_of_each_measure_and_each_time_point_st
 ):
     _scores(rosa)
     questionnaires = _section(_main(client.get(_chart(rosa))), "questionnaires")
-    found = re.search(r"Oswestry Disability Index \(ODI\)</th>(.*?)</tr>", questionnaires)
+    found = re.search(r"Oswestry Disability Index \(ODI\) (.*?)</tr>", questionnaires)
     assert found is not None
     row = found.group(1)
-    assert "22.0" in row and "6 weeks" in row and "-18.0" in row
+    assert "(score (0 to 100))" in row  # what the number counts
+    assert "22.0" in row and "6 weeks" in row and "-18.0 · better" in row
     assert f'href="{reverse("questionnaires:progress", args=[rosa.pk])}"' in questionnaires
     follow_up = questionnaires[questionnaires.index('id="follow-up"') :]
     assert re.search(r"Before treatment</th>.*?Complete", follow_up, re.S)
@@ -643,3 +644,19 @@ def test_the_enrolment_date_may_be_today_on_the_clinic_clock(client, rosa, clini
     )
     assert saved.status_code == 302
     assert CareConsent.objects.get(patient=rosa).study_enrolled_on == date(2026, 11, 24)
+
+
+def test_a_change_reads_better_or_worse_by_the_measures_direction():
+    from mildpath.care.views.chart import LatestScore
+    from mildpath.questionnaires.progress import MEASURES
+
+    odi = next(m for m in MEASURES if m.key == "odi")
+    walking = next(m for m in MEASURES if m.key == "walking_feet")
+
+    def latest(measure, change):
+        return LatestScore(measure=measure, value=0, time_point="6 weeks",
+                           target=date(2026, 10, 1), change=change, capped=False)  # fmt: skip
+
+    assert latest(odi, -18).better is True and latest(odi, 5).better is False
+    assert latest(walking, 500).better is True and latest(walking, -100).better is False
+    assert latest(odi, 0).better is None and latest(odi, None).better is None

@@ -48,6 +48,14 @@ class LatestScore:
     change: float | int | None
     capped: bool
 
+    @property
+    def better(self) -> bool | None:
+        """Whether the change from before treatment is for the better (None: no change
+        to judge)."""
+        if not self.change:
+            return None
+        return (self.change < 0) == self.measure.lower_is_better
+
 
 def _latest_scores(readings: dict[str, list[Reading]]) -> list[LatestScore]:
     latest = []
