@@ -201,6 +201,7 @@ def test_the_front_desk_booking_a_caller_keeps_matching_the_known_record(
             "family_name": "Delgado",
             "date_of_birth": "04/02/1951",
             "phone": "(310) 555-0111",
+            "preferred_language": "en",
         },
     )
     assert response.status_code == 302
