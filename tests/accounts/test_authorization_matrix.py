@@ -131,7 +131,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     # Blocking time: the practice manager, and the administrator who keeps the settings.
     # Managers block time; administrators keep to accounts and settings.
     "scheduling_staff:block": {"GET": {MG}, "POST": {MG}},
-    "scheduling_staff:block_remove": {"POST": {MG}, "GET": NOBODY},
+    # Asks first (GET, or a post without the yes); only "Yes, remove it" removes.
+    "scheduling_staff:block_remove": {"POST": {MG}, "GET": {MG}},
     "scheduling_staff:failed_messages": {"GET": {FD, MG}, "POST": NOBODY},
     # "Done" (or "put back") on a message that could not be sent.
     "scheduling_staff:failed_message_mark": {"POST": {FD, MG}, "GET": NOBODY},

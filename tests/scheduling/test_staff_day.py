@@ -237,8 +237,16 @@ def test_a_manager_blocks_a_day_after_seeing_the_visits_in_it(
     assert booked.status == "booked"  # not moved behind anyone's back
     day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
     assert "Not working: Holiday" in day.text
+    remove = f"/staff/calendar/block/{change.pk}/remove/"
+    assert f'href="{remove}?back=calendar"' in day.text
+    asked = client.get(remove, {"back": "calendar"})
+    assert "Remove this change of hours?" in asked.text
+    assert "patients can book those times online straight away" in asked.text
+    client.post(remove, {"back": "calendar"})  # without the yes: still there
+    assert ScheduleOverride.objects.exists()
     with audit_log.exactly_one(action="schedule.unblock"):
-        client.post(f"/staff/calendar/block/{change.pk}/remove/", {"back": "calendar"})
+        removed = client.post(remove, {"back": "calendar", "confirm": "yes"})
+    assert removed.headers["Location"] == "/staff/calendar/?location=pasadena&date=2026-12-02"
     assert not ScheduleOverride.objects.exists()
 
 
@@ -346,6 +354,7 @@ def test_a_scoped_manager_cannot_remove_another_locations_change(
     # A made-up id is simply not found.
     sign_in(make_staff("manager"))
     assert client.post("/staff/calendar/block/999999/remove/").status_code == 404
+    assert client.get("/staff/calendar/block/999999/remove/").status_code == 404
     assert ScheduleOverride.objects.filter(pk=change.pk).exists()
 
 

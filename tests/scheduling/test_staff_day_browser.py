@@ -94,7 +94,7 @@ def test_every_page_of_the_front_desks_day_passes_axe(page, make_staff, sign_in,
     booked = _booked()
     harold = Patient.objects.get(family_name="Jenkins")
     _today(harold)
-    ScheduleOverride.objects.create(
+    leave = ScheduleOverride.objects.create(
         practitioner=booked.practitioner,
         location=booked.location,
         date=booked.start.date() + timedelta(days=1),
@@ -118,6 +118,7 @@ def test_every_page_of_the_front_desks_day_passes_axe(page, make_staff, sign_in,
             "/staff/",
             f"/staff/calendar/?location=pasadena&date={day}",
             f"/staff/calendar/block/?location=pasadena&date={day}",
+            f"/staff/calendar/block/{leave.pk}/remove/",
         ],
         "administrator": ["/staff/"],
     }

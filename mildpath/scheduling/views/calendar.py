@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from mildpath.accounts.access import forbidden, staff_required
 from mildpath.accounts.roles import Capability
@@ -243,12 +243,22 @@ def block_time(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required(Capability.SCHEDULE_HOURS)
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def block_remove(request: HttpRequest, override_id: int) -> HttpResponse:
+    """Asks first: removing a holiday opens those hours to online booking at once. Only
+    "Yes, remove it" removes; a post without it shows the question again."""
     actor = Actor.of(request)
     override = queries.schedule_override_for_change(actor, override_id)
-    schedule_override_remove(actor=actor, now=clock.now(), override=override)
-    messages.success(request, _("Change removed: that date follows the weekly hours again."))
+    asked = request.POST if request.method == "POST" else request.GET
+    back = "calendar" if asked.get("back") == "calendar" else "block"
     query = urlencode({"location": override.location.slug, "date": override.date.isoformat()})
-    back = "calendar" if request.POST.get("back") == "calendar" else "block"
-    return redirect(f"{reverse('scheduling_staff:' + back)}?{query}")
+    back_url = f"{reverse('scheduling_staff:' + back)}?{query}"
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        schedule_override_remove(actor=actor, now=clock.now(), override=override)
+        messages.success(request, _("Change removed: that date follows the weekly hours again."))
+        return redirect(back_url)
+    return render(
+        request,
+        "scheduling/block_remove.html",
+        {"change": override, "back": back, "back_url": back_url},
+    )
