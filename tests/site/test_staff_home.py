@@ -192,6 +192,18 @@ def test_the_front_desk_day_has_no_chart_links(client, day, make_staff, sign_in)
     assert "Today's appointments" in text and "/chart/" not in text
 
 
+def test_the_header_names_the_person_signed_in(client, day, make_staff, sign_in):
+    user = make_staff("front_desk", ("pasadena",))
+    user.first_name, user.last_name = "Dana", "Reyes"
+    user.save()
+    sign_in(user)
+    text = client.get("/staff/").text
+    assert '<span class="who">Dana Reyes' in text
+    nameless = make_staff("front_desk", ("pasadena",))
+    sign_in(nameless)
+    assert f'<span class="who">{nameless.username}' in client.get("/staff/").text
+
+
 def test_the_manager_sees_this_week_per_location(client, day, make_staff, sign_in):
     day["iris"].status = "fulfilled"
     day["iris"].save()
