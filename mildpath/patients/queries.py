@@ -3,6 +3,7 @@ one audit entry. Views never query Patient themselves."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NoReturn
 
 from django.db.models import Model, Q, QuerySet
@@ -53,22 +54,35 @@ def _matching(patients: QuerySet[Patient], search: Search) -> QuerySet[Patient]:
 PATIENTS_SHOWN = 200  # a list or a search shows at most this many
 
 
-def patient_list(actor: Actor, *, search: str = "") -> list[Patient]:
+@dataclass(frozen=True)
+class PatientPage:
+    patients: list[Patient]
+    more: bool  # more patients match than are shown
+
+
+def patient_page(actor: Actor, *, search: str = "") -> PatientPage:
     """Patients at the actor's locations (records joined into another left out), all or
     those matching the search: a name, a date of birth, a phone number or a patient
-    number (``patients.search``). At most 200; the look is audited with whom it showed."""
+    number (``patients.search``). At most PATIENTS_SHOWN, and whether more match; the
+    look is audited with whom it showed."""
     patients = patients_in_scope(actor).prefetch_related("locations")
     wanted = read_search(search)
     if not wanted.empty:
         patients = _matching(patients, wanted)
-    found = list(patients[:PATIENTS_SHOWN])
+    found = list(patients[: PATIENTS_SHOWN + 1])
+    more, found = len(found) > PATIENTS_SHOWN, found[:PATIENTS_SHOWN]
     record(
         action="patient.list",
         actor=actor,
         now=clock.now(),
         detail={"search": search[:100], "count": len(found), "patients": [p.pk for p in found]},
     )
-    return found
+    return PatientPage(patients=found, more=more)
+
+
+def patient_list(actor: Actor, *, search: str = "") -> list[Patient]:
+    """The patients of ``patient_page``, without the count of others."""
+    return patient_page(actor, search=search).patients
 
 
 def refuse(actor: Actor, target: Model | None) -> NoReturn:

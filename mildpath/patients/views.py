@@ -25,15 +25,11 @@ from mildpath.patients.search import search_text
 @require_http_methods(["GET", "HEAD"])
 def patient_list(request: HttpRequest) -> HttpResponse:
     search = search_text(request.GET.get("q", ""))
-    patients = queries.patient_list(Actor.of(request), search=search)
+    page = queries.patient_page(Actor.of(request), search=search)
     return render(
         request,
         "patients/list.html",
-        {
-            "patients": patients,
-            "search": search,
-            "more_not_shown": len(patients) >= queries.PATIENTS_SHOWN,
-        },
+        {"patients": page.patients, "search": search, "more_not_shown": page.more},
     )
 
 

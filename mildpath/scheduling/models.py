@@ -324,6 +324,11 @@ class OutboundMessage(models.Model):
             return self.time_point.patient
         return None
 
+    @property
+    def patient_id(self) -> int | None:
+        patient = self.patient
+        return patient.pk if patient is not None else None
+
 
 class TextOptOut(models.Model):
     """A phone number that replied STOP: it gets no texts until it replies START.

@@ -208,7 +208,7 @@ def failed_message_for_change(actor: Actor, message_id: int) -> OutboundMessage:
     """A failed message in scope, for a service that audits its own change."""
     found = _failed_in_scope(actor).filter(pk=message_id).first()
     if found is None:
-        raise Http404
+        refuse(actor, OutboundMessage.objects.filter(pk=message_id).first())
     return found
 
 

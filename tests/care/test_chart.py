@@ -654,9 +654,19 @@ def test_a_change_reads_better_or_worse_by_the_measures_direction():
     walking = next(m for m in MEASURES if m.key == "walking_feet")
 
     def latest(measure, change):
-        return LatestScore(measure=measure, value=0, time_point="6 weeks",
+        return LatestScore(measure=measure, value=0, time_point="6 weeks", baseline=40,
                            target=date(2026, 10, 1), change=change, capped=False)  # fmt: skip
 
-    assert latest(odi, -18).better is True and latest(odi, 5).better is False
+    assert latest(odi, -18).better is True and latest(odi, 12).better is False
     assert latest(walking, 500).better is True and latest(walking, -100).better is False
     assert latest(odi, 0).better is None and latest(odi, None).better is None
+    # A change smaller than the minimal important change (10 points) is variation.
+    assert latest(odi, -0.5).better is None and latest(odi, 5).better is None
+    # At a test's cap the true value is higher: no verdict.
+    capped = LatestScore(measure=walking, value=1500, time_point="6 weeks",
+                         target=date(2026, 10, 1), change=500, capped=True)  # fmt: skip
+    assert capped.better is None
+    # The scale is named once: in the name, or beside it.
+    assert latest(odi, -18).unit == "score (0 to 100)" and latest(walking, 1).unit == "feet"
+    back = next(m for m in MEASURES if m.key == "nrs_back")
+    assert latest(back, -3).unit == ""

@@ -63,12 +63,19 @@ def test_a_long_list_says_it_shows_only_the_first_ones(client, patients, make_st
     sign_in(make_staff("manager"))
     assert "Only the first" not in client.get("/staff/patients/").text
     santa_monica = Location.objects.get(slug="santa-monica")
-    many = Patient.objects.bulk_create(
-        Patient(given_name="Many", family_name=f"P{chr(97 + n // 26)}{chr(97 + n % 26)}",
-                date_of_birth=date(1950, 1, 1), phone=f"+1310555{n:04d}", created_at=NOW)
-        for n in range(PATIENTS_SHOWN)
-    )  # fmt: skip
-    santa_monica.patients.add(*many)
+
+    def add(count: int, start: int) -> None:
+        santa_monica.patients.add(*Patient.objects.bulk_create(
+            Patient(given_name="Many", family_name=f"P{chr(97 + n // 26)}{chr(97 + n % 26)}",
+                    date_of_birth=date(1950, 1, 1), phone=f"+1310555{n:04d}", created_at=NOW)
+            for n in range(start, start + count)
+        ))  # fmt: skip
+
+    add(PATIENTS_SHOWN - Patient.objects.count(), 0)  # exactly as many as are shown
+    page = client.get("/staff/patients/")
+    assert len(page.context["patients"]) == PATIENTS_SHOWN
+    assert "Only the first" not in page.text
+    add(1, 500)  # one more than can be shown
     page = client.get("/staff/patients/")
     assert len(page.context["patients"]) == PATIENTS_SHOWN
     assert f"Only the first {PATIENTS_SHOWN} patients are shown" in page.text

@@ -104,8 +104,8 @@ def test_next_weeks_visit_cannot_be_marked_arrived_or_missed(client, booked, mak
     text = client.get(page).text
     assert 'value="arrived"' not in text and 'value="noshow"' not in text
     for action, said in [
-        ("arrived", "Arrived: only on the day of the visit."),
-        ("noshow", "Did not come: only once the visit&#x27;s time has begun."),
+        ("arrived", "“Arrived” can be marked from the day of the visit until a day after it."),
+        ("noshow", "“Did not come” can be marked once the visit&#x27;s time has begun."),
     ]:
         refused = client.post(f"{page}change/", {"action": action}, follow=True)
         assert said in refused.text
@@ -158,6 +158,22 @@ def test_a_mark_is_undone_back_to_booked_until_a_day_after(
     client.post(f"{page}change/", {"action": "unmark"})
     booked.refresh_from_db()
     assert booked.status == "noshow"
+
+
+def test_a_no_show_undone_the_next_morning_can_still_be_completed(
+    client, booked, make_staff, sign_in, frozen
+):
+    user = make_staff("front_desk", ("pasadena",))
+    page = f"/staff/calendar/appointments/{booked.pk}/"
+    frozen.move_to(WEDNESDAY_9AM + timedelta(hours=1))
+    sign_in(user)
+    client.post(f"{page}change/", {"action": "noshow"})
+    frozen.move_to(WEDNESDAY_9AM + timedelta(hours=23))  # 8 a.m. the next day
+    sign_in(user)
+    for action in ("unmark", "arrived", "fulfilled"):  # the patient came after all
+        client.post(f"{page}change/", {"action": action})
+    booked.refresh_from_db()
+    assert booked.status == "fulfilled"
 
 
 def test_undoing_a_mark_writes_the_reminders_still_ahead_again(demo_practice, settings, frozen):

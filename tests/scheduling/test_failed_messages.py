@@ -67,7 +67,7 @@ def test_the_list_says_whom_to_call_about_what_and_where_it_failed(client, rosa_
 def test_done_takes_it_off_the_list_and_the_count_and_put_back_undoes_it(client, rosa_failed, desk):
     assert "<strong>1</strong> message failed" in client.get("/staff/").text
     done = _mark(client, rosa_failed)
-    assert "Done: Rosa Delgado." in done.text
+    assert "Done: Rosa Delgado. It is listed below for 14 days" in done.text
     assert "Nothing to call about" in done.text
     assert "Marked done in the last 14 days" in done.text
     assert "message failed" not in client.get("/staff/").text
@@ -104,6 +104,22 @@ def test_another_locations_message_cannot_be_marked(client, demo_practice, make_
     assert client.post(f"{LIST}999999/", {"handled": "1"}).status_code == 404
     elsewhere.refresh_from_db()
     assert elsewhere.handled_at is None
+
+
+def test_another_locations_failed_questions_are_neither_shown_nor_marked(
+    client, demo_practice, make_staff, sign_in
+):
+    ana = patient_at("Ana", "Ruiz", "pasadena")
+    theirs = _failed(time_point=baseline_open(ana, "pasadena"), to=ana.phone, n=3)
+    user = make_staff("front_desk", ("santa-monica",))
+    sign_in(user)
+    assert "Ana Ruiz" not in client.get(LIST).text
+    assert "message failed" not in client.get("/staff/").text
+    assert client.post(f"{LIST}{theirs.pk}/", {"handled": "1"}).status_code == 404
+    [refused] = AuditEvent.objects.filter(action="access.refused", actor_id=user.pk)
+    assert refused.patient_id == ana.pk  # the refusal is on the patient's trail
+    theirs.refresh_from_db()
+    assert theirs.handled_at is None
 
 
 def test_a_message_that_went_out_is_not_on_the_list_to_mark(client, rosa_failed, desk):

@@ -47,14 +47,31 @@ class LatestScore:
     target: date
     change: float | int | None
     capped: bool
+    baseline: float | int | None = None
+    baseline_capped: bool = False
 
     @property
     def better(self) -> bool | None:
-        """Whether the change from before treatment is for the better (None: no change
-        to judge)."""
-        if not self.change:
+        """Whether the change from before treatment is for the better; None when there is
+        none to judge: no change, a change smaller than the measure's minimal important
+        change (day-to-day variation), or a value at a test's cap (the true one is
+        higher)."""
+        if not self.change or self.capped or self.baseline_capped:
             return None
+        smallest = self.measure.mic_points
+        if smallest is not None:
+            if self.measure.mic_share is not None and self.baseline:
+                smallest = min(smallest, self.measure.mic_share * self.baseline)
+            if abs(self.change) < smallest:
+                return None
         return (self.change < 0) == self.measure.lower_is_better
+
+    @property
+    def unit(self) -> str:
+        """What the number counts, unless the measure's name already says its scale."""
+        axis = str(self.measure.axis)
+        scale = axis[axis.find("(") :] if "(" in axis else ""
+        return "" if scale and scale in str(self.measure.title) else axis.lower()
 
 
 def _latest_scores(readings: dict[str, list[Reading]]) -> list[LatestScore]:
@@ -64,7 +81,8 @@ def _latest_scores(readings: dict[str, list[Reading]]) -> list[LatestScore]:
         if not answered:
             continue
         last = answered[-1]
-        baseline = next((r.value for r in answered if r.code == "baseline"), None)
+        first = next((r for r in answered if r.code == "baseline"), None)
+        baseline = first.value if first is not None else None
         change = None
         if baseline is not None and last.code != "baseline":
             change = round(last.value - baseline, measure.decimals)  # type: ignore[operator]
@@ -76,6 +94,8 @@ def _latest_scores(readings: dict[str, list[Reading]]) -> list[LatestScore]:
                 target=last.target,  # type: ignore[arg-type]
                 change=change,
                 capped=last.capped,
+                baseline=baseline,
+                baseline_capped=first.capped if first is not None else False,
             )
         )
     return latest

@@ -41,6 +41,10 @@ class StaffBookingForm(DetailsForm):
 
     preferred_language = forms.ChoiceField(
         label=_("Language for the patient's messages"),
+        help_text=_(
+            "For a new patient. A patient already on file keeps the language on their "
+            "record: change it there."
+        ),
         choices=settings.LANGUAGES,
         initial="en",
         widget=forms.RadioSelect,

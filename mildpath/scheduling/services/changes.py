@@ -141,13 +141,15 @@ def _visit_day(appointment: Appointment) -> date:
 
 
 def mark_allowed(*, appointment: Appointment, status: str, now: datetime) -> bool:
-    """Whether the front desk may mark the visit so now: arrived on the visit's day (at
-    the clinic's clock), did not come once its time has begun, completed once arrived.
-    A tap on next week's visit by mistake changes nothing."""
+    """Whether the front desk may mark the visit so now: arrived from the visit's day
+    (at the clinic's clock) until a day after it ends (so that a "did not come" undone
+    the next morning can become "arrived", then completed), did not come once its time
+    has begun, completed once arrived. A tap on next week's visit changes nothing."""
     if status not in STAFF_STATUS_CHANGES.get(Appointment.Status(appointment.status), set()):
         return False
     if status == Appointment.Status.ARRIVED:
-        return now.astimezone(appointment.location.tz).date() == _visit_day(appointment)
+        today = now.astimezone(appointment.location.tz).date()
+        return _visit_day(appointment) <= today and now <= appointment.end + UNMARK_WINDOW
     if status == Appointment.Status.NOSHOW:
         return now >= appointment.start
     return True

@@ -96,8 +96,10 @@ MARKS = {
 }
 # Why a mark was refused, when it is a matter of time rather than of the visit's state.
 TOO_SOON = {
-    "arrived": gettext_lazy("Arrived: only on the day of the visit."),
-    "noshow": gettext_lazy("Did not come: only once the visit's time has begun."),
+    "arrived": gettext_lazy(
+        "“Arrived” can be marked from the day of the visit until a day after it."
+    ),
+    "noshow": gettext_lazy("“Did not come” can be marked once the visit's time has begun."),
 }
 
 
@@ -425,6 +427,14 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         )
 
 
+def _message_location_tz(message: OutboundMessage) -> object:
+    if message.appointment is not None:
+        return message.appointment.location.tz
+    if message.time_point is not None:
+        return message.time_point.location.tz
+    return None
+
+
 @staff_required(Capability.SCHEDULE_MANAGE)
 @require_http_methods(["GET", "HEAD"])
 def failed_messages(request: HttpRequest) -> HttpResponse:
@@ -432,8 +442,13 @@ def failed_messages(request: HttpRequest) -> HttpResponse:
     calls these patients instead."""
     found = queries.failed_messages(Actor.of(request), now=clock.now())
 
-    def rows(messages: list[OutboundMessage]) -> list[tuple[object, OutboundMessage]]:
-        return [(MESSAGE_KINDS.get(row.kind, row.kind), row) for row in messages]
+    def rows(messages: list[OutboundMessage]) -> list[tuple[object, OutboundMessage, object]]:
+        """Each message with its kind in words and the clock of its location (None:
+        the practice's), on which its visit's time is read."""
+        return [
+            (MESSAGE_KINDS.get(row.kind, row.kind), row, _message_location_tz(row))
+            for row in messages
+        ]
 
     return render(
         request,
@@ -462,8 +477,8 @@ def failed_message_done(request: HttpRequest, message_id: int) -> HttpResponse:
     if changed and handled:
         messages.success(
             request,
-            _("Done: %(name)s. It is listed below for two weeks, to put back if need be.")
-            % {"name": name},
+            _("Done: %(name)s. It is listed below for %(days)s days, to put back if need be.")
+            % {"name": name, "days": queries.HANDLED_SHOWN_DAYS},
         )
     elif changed:
         messages.success(request, _("Back on the list: %(name)s.") % {"name": name})
