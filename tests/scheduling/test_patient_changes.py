@@ -217,6 +217,9 @@ def test_a_phone_that_said_stop_and_no_email_gets_the_number_to_call(kind, clien
     page = client.post(_again(_manage(booked)), follow=True)
     assert "We could not send the link. Please call us at" in page.text
     assert booked.location.phone_display in page.text
+    # Nothing went, so a second press does not claim that something did.
+    again = client.post(_again(_manage(booked)), follow=True)
+    assert "We could not send the link" in again.text and "a few minutes ago" not in again.text
 
 
 def test_a_bad_link_cannot_ask_for_questions(client, booked):

@@ -159,6 +159,7 @@ def questionnaire_link_resend(*, actor: Actor, time_point: TimePoint, now: datet
                 kind__startswith="questionnaire_",
                 created_at__gt=now - QUESTIONS_AGAIN_GAP,
             )
+            .exclude(status=OutboundMessage.Status.CANCELLED)  # a stopped phone's text
             .order_by("-created_at")
             .values_list("created_at", flat=True)
             .first()
