@@ -17,6 +17,7 @@ from mildpath.practice.models import Location, OpeningHours
 
 if TYPE_CHECKING:
     from mildpath.patients.models import Patient
+    from mildpath.questionnaires.models import TimePoint
 
 OpeningHoursWeekday = OpeningHours.Weekday
 
@@ -316,13 +317,20 @@ class OutboundMessage(models.Model):
         return f"{self.kind} {self.channel} -> {self.to} ({self.status})"
 
     @property
+    def about(self) -> Appointment | TimePoint | None:
+        """What it was about: its visit, or its questions (each has a patient and a
+        location)."""
+        return self.appointment if self.appointment is not None else self.time_point
+
+    @property
     def patient(self) -> Patient | None:
         """Whom it was for: the patient of its visit, or of its questions."""
-        if self.appointment is not None:
-            return self.appointment.patient
-        if self.time_point is not None:
-            return self.time_point.patient
-        return None
+        return self.about.patient if self.about is not None else None
+
+    @property
+    def location(self) -> Location | None:
+        """Where: its visit's location, or its questions'."""
+        return self.about.location if self.about is not None else None
 
     @property
     def patient_id(self) -> int | None:

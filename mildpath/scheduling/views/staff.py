@@ -427,14 +427,6 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         )
 
 
-def _message_location_tz(message: OutboundMessage) -> object:
-    if message.appointment is not None:
-        return message.appointment.location.tz
-    if message.time_point is not None:
-        return message.time_point.location.tz
-    return None
-
-
 @staff_required(Capability.SCHEDULE_MANAGE)
 @require_http_methods(["GET", "HEAD"])
 def failed_messages(request: HttpRequest) -> HttpResponse:
@@ -446,7 +438,7 @@ def failed_messages(request: HttpRequest) -> HttpResponse:
         """Each message with its kind in words and the clock of its location (None:
         the practice's), on which its visit's time is read."""
         return [
-            (MESSAGE_KINDS.get(row.kind, row.kind), row, _message_location_tz(row))
+            (MESSAGE_KINDS.get(row.kind, row.kind), row, row.location.tz if row.location else None)
             for row in messages
         ]
 
