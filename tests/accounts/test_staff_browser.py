@@ -282,3 +282,53 @@ def _appointment():
         now=clock.now(),
         email_ok=True,  # so the page lists the messages sent, and axe checks that table too
     )
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_on_a_phone_the_staff_menu_folds_behind_one_button(page, make_staff, sign_in, language):
+    """At 390 px the page's own heading is in the first screen; the menu, the account
+    and "Sign out" are one keyboard press away. On a desk all of it stays in view."""
+    from django.test import Client
+
+    user = make_staff("manager", ("santa-monica",))
+    user.first_name, user.last_name = "Morgan", "Lee"
+    user.save()
+    client = sign_in(user, Client())
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value,
+          "domain": "localhost", "path": "/"}]
+    )  # fmt: skip
+    prefix = "" if language == "en" else "/es"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(prefix + "/staff/")
+    heading = page.locator("main h1")
+    assert heading.bounding_box()["y"] < 200  # not pushed down by the menu
+    menu = page.locator(".staff-menu summary")
+    assert menu.is_visible() and page.locator(".staff-nav-wide").is_hidden()
+    assert page.get_by_text("Morgan Lee").first.is_hidden()
+    tab_to(page, ".staff-menu summary")
+    page.keyboard.press("Enter")
+    panel = page.locator(".staff-menu .nav-menu-panel")
+    calendar = "Calendar" if language == "en" else "Calendario"
+    assert panel.get_by_role("link", name=calendar).is_visible()
+    assert panel.get_by_text("Morgan Lee").is_visible()
+    two_step = "Two-step sign-in" if language == "en" else "Inicio de sesión en dos pasos"
+    assert panel.get_by_role("link", name=two_step).is_visible()
+    assert_accessible(page)
+    assert_reflows(page)
+    sign_out = "Sign out" if language == "en" else "Cerrar sesión"
+    tab_to(page, ".staff-menu .sign-out button")
+    assert page.evaluate("document.activeElement.textContent") == sign_out
+
+    page.set_viewport_size(WIDE)
+    page.goto(prefix + "/staff/")
+    assert menu.is_hidden()
+    nav = page.locator(".staff-nav-wide")
+    assert nav.get_by_role("link", name=calendar).is_visible()
+    assert nav.get_by_role("link", name=two_step).count() == 0  # the account's, not the menu's
+    header = page.locator(".staff-header .staff-account--wide")
+    assert header.get_by_text("Morgan Lee").is_visible()
+    assert header.get_by_role("link", name=two_step).is_visible()
+    with page.expect_navigation():
+        header.get_by_role("button", name=sign_out).click()
+    assert urlsplit(page.url).path.endswith("/staff/sign-in/")

@@ -198,10 +198,10 @@ def test_the_header_names_the_person_signed_in(client, day, make_staff, sign_in)
     user.save()
     sign_in(user)
     text = client.get("/staff/").text
-    assert '<span class="who">Dana Reyes' in text
+    assert '<p class="who">Dana Reyes' in text
     nameless = make_staff("front_desk", ("pasadena",))
     sign_in(nameless)
-    assert f'<span class="who">{nameless.username}' in client.get("/staff/").text
+    assert f'<p class="who">{nameless.username}' in client.get("/staff/").text
 
 
 def test_the_manager_sees_this_week_per_location(client, day, make_staff, sign_in):
