@@ -55,6 +55,7 @@ class Measure:
     key: str
     title: Promise
     plain: Promise  # what it means, in the patient's words
+    clinical: Promise  # the same for the care team, about the patient
     axis: Promise
     low: float
     high: float | None
@@ -71,6 +72,10 @@ MEASURES: tuple[Measure, ...] = (
         "odi",
         gettext_lazy("Oswestry Disability Index (ODI)"),
         gettext_lazy("How much your back or legs limit everyday life. Lower is better."),
+        gettext_lazy(
+            "Disability in everyday activities from back or leg symptoms, 0 to 100. "
+            "Lower is better."
+        ),
         gettext_lazy("Score (0 to 100)"),
         0,
         100,
@@ -82,6 +87,7 @@ MEASURES: tuple[Measure, ...] = (
         "nrs_back",
         gettext_lazy("Back pain (0 to 10)"),
         gettext_lazy("Your back pain on average, from 0 (none) to 10 (worst). Lower is better."),
+        gettext_lazy("Average back pain, from 0 (none) to 10 (worst). Lower is better."),
         gettext_lazy("Pain (0 to 10)"),
         0,
         10,
@@ -92,6 +98,7 @@ MEASURES: tuple[Measure, ...] = (
         "nrs_leg",
         gettext_lazy("Leg pain (0 to 10)"),
         gettext_lazy("Your leg pain on average, from 0 (none) to 10 (worst). Lower is better."),
+        gettext_lazy("Average leg pain, from 0 (none) to 10 (worst). Lower is better."),
         gettext_lazy("Pain (0 to 10)"),
         0,
         10,
@@ -102,6 +109,7 @@ MEASURES: tuple[Measure, ...] = (
         "zcq_symptom",
         gettext_lazy("Zurich Claudication Questionnaire: symptoms"),
         gettext_lazy("How strong your symptoms are, from 1 to 5. Lower is better."),
+        gettext_lazy("Severity of symptoms, from 1 to 5. Lower is better."),
         gettext_lazy("Score (1 to 5)"),
         1,
         5,
@@ -113,6 +121,7 @@ MEASURES: tuple[Measure, ...] = (
         "zcq_function",
         gettext_lazy("Zurich Claudication Questionnaire: walking ability"),
         gettext_lazy("How hard walking is for you, from 1 to 4. Lower is better."),
+        gettext_lazy("Physical function (walking), from 1 to 4. Lower is better."),
         gettext_lazy("Score (1 to 4)"),
         1,
         4,
@@ -124,6 +133,7 @@ MEASURES: tuple[Measure, ...] = (
         "standing_minutes",
         gettext_lazy("Standing time"),
         gettext_lazy("How many minutes you can stand before you need to sit. Higher is better."),
+        gettext_lazy("Minutes the patient can stand before needing to sit. Higher is better."),
         gettext_lazy("Minutes"),
         0,
         None,
@@ -133,6 +143,7 @@ MEASURES: tuple[Measure, ...] = (
         "walking_feet",
         gettext_lazy("Walking distance"),
         gettext_lazy("How far you can walk before you need to stop, in feet. Higher is better."),
+        gettext_lazy("Feet the patient can walk before needing to stop. Higher is better."),
         gettext_lazy("Feet"),
         0,
         None,
@@ -154,6 +165,7 @@ class Row:
 @dataclass(frozen=True)
 class MeasureProgress:
     measure: Measure
+    description: str  # what the measure means, in the words of whoever reads it
     rows: list[Row]
     svg: str
     references: list[tuple[str, str, float]]  # (time point name, study and citation, value)
@@ -169,7 +181,11 @@ def _band(measure: Measure, baseline: float) -> tuple[float, float] | None:
     return (baseline - smallest, baseline)
 
 
-def measure_progress(measure: Measure, readings: list[Reading]) -> MeasureProgress:
+def measure_progress(
+    measure: Measure, readings: list[Reading], *, for_staff: bool = False
+) -> MeasureProgress:
+    """One measure's rows, chart and published comparisons, worded for the patient
+    ("your answers") or, ``for_staff``, for the care team ("this patient")."""
     baseline = next((reading.value for reading in readings if reading.code == "baseline"), None)
     rows = [
         Row(
@@ -195,7 +211,11 @@ def measure_progress(measure: Measure, readings: list[Reading]) -> MeasureProgre
         label = (
             _("%(study)s: average of %(n)d patients") % {"study": figure.study, "n": figure.n}
             if figure.kind == "mean"
-            else _("%(study)s: your start plus the average change of %(n)d patients")
+            else (
+                _("%(study)s: this patient's start plus the average change of %(n)d patients")
+                if for_staff
+                else _("%(study)s: your start plus the average change of %(n)d patients")
+            )
             % {"study": figure.study, "n": figure.n}
         )
         chart_references.append(Reference(x=MONTHS[figure.time_point], value=value, label=label))
@@ -213,6 +233,7 @@ def measure_progress(measure: Measure, readings: list[Reading]) -> MeasureProgre
         for code in codes
     ]
     band = _band(measure, float(baseline)) if baseline is not None else None
+    description = str(measure.clinical if for_staff else measure.plain)
     svg = progress_svg(
         ProgressChart(
             title=str(measure.title),
@@ -224,19 +245,23 @@ def measure_progress(measure: Measure, readings: list[Reading]) -> MeasureProgre
             band=band,
             band_label=_("Changes inside this band may be day-to-day variation") if band else "",
             references=chart_references,
-            description=str(measure.plain),
-            your_label=_("Your answers"),
+            description=description,
+            your_label=_("This patient") if for_staff else _("Your answers"),
             capped_label=_("At the test's limit (at least this much)"),
             better_label=_("Better"),
         )
     )
-    return MeasureProgress(measure=measure, rows=rows, svg=svg, references=references)
+    return MeasureProgress(
+        measure=measure, description=description, rows=rows, svg=svg, references=references
+    )
 
 
-def progress(readings: dict[str, list[Reading]]) -> list[MeasureProgress]:
+def progress(
+    readings: dict[str, list[Reading]], *, for_staff: bool = False
+) -> list[MeasureProgress]:
     """Every measure the patient has answered, in the order of ``MEASURES``."""
     return [
-        measure_progress(measure, readings[measure.key])
+        measure_progress(measure, readings[measure.key], for_staff=for_staff)
         for measure in MEASURES
         if readings.get(measure.key)
     ]

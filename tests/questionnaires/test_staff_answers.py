@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from mildpath.core import clock
-from mildpath.patients.models import Patient
+from mildpath.patients.models import Patient, PatientLink
+from mildpath.patients.tokens import make_token
 from mildpath.practice.models import Location
 from mildpath.questionnaires import instruments, services
 from mildpath.questionnaires.models import TimePoint
@@ -140,6 +141,28 @@ def test_the_progress_page_links_to_the_answers_of_an_answered_time_point_only(
     page = client.get(reverse("questionnaires:progress", args=[answered.patient_id]))
     links = re.findall(r'href="(/staff/patients/\d+/questionnaires/\d+/answers/)"', page.text)
     assert links == [_url(answered)]
+
+
+def test_the_progress_page_speaks_of_the_patient_and_the_patients_own_of_you(
+    client, answered, clinician
+):
+    """The care team reads "this patient", the patient reads "your answers": the same
+    charts, each worded for the person reading them."""
+    staff_page = client.get(reverse("questionnaires:progress", args=[answered.patient_id])).text
+    assert "This patient" in staff_page
+    assert "Minutes the patient can stand before needing to sit." in staff_page
+    assert "Your answers" not in staff_page and "you can stand" not in staff_page
+
+    link = PatientLink.objects.create(
+        patient=answered.patient,
+        purpose="progress",
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=14),
+    )
+    own_page = client.get(f"/p/progress/{make_token(link.pk, 'progress')}/").text
+    assert "Your answers" in own_page
+    assert "How many minutes you can stand before you need to sit." in own_page
+    assert "This patient" not in own_page
 
 
 def test_reading_the_answers_is_audited_naming_the_time_point(

@@ -40,7 +40,7 @@ def progress(request: HttpRequest, patient_id: int) -> HttpResponse:
         "questionnaires/staff_progress.html",
         {
             "patient": patient,
-            "measures": charts.progress(queries.progress_of(patient)),
+            "measures": charts.progress(queries.progress_of(patient), for_staff=True),
             "plan": queries.plan_of(patient),
             "now": clock.now(),
             "names": charts.TIME_POINT_NAMES,
