@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from html import unescape
 
 import pytest
 
@@ -75,6 +77,41 @@ def test_the_calendar_shows_one_doctors_day(client, booked, make_staff, sign_in)
     other = next(d for d in doctors if d != booked.practitioner)
     assert (
         "Harold Jenkins" not in client.get("/staff/calendar/", {**query, "doctor": other.pk}).text
+    )
+
+
+def test_free_times_under_a_doctors_name_books_a_caller_with_them_from_that_day(
+    client, booked, make_staff, sign_in
+):
+    """The caller asks for Wednesday with Dr. X: one link from that column of the day."""
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
+    doctor = booked.practitioner
+    links = [unescape(link) for link in re.findall(r'class="cal-book" href="([^"]+)"', day.text)]
+    wanted = f"/staff/calendar/book/?location=pasadena&from=2026-12-02&doctor={doctor.pk}"
+    assert wanted in links and len(links) == len(day.context["columns"])  # one per doctor
+    booking = client.get(wanted)
+    assert booking.context["doctor"] == doctor
+    assert booking.context["first"] == date(2026, 12, 2)
+    named = {name for _, times in booking.context["days"] for _, _, name in times}
+    assert named == {doctor.display_name}
+    # "Book for a caller" over one doctor's day keeps the day and the doctor too.
+    theirs = client.get(
+        "/staff/calendar/", {"location": "pasadena", "date": "2026-12-02", "doctor": doctor.pk}
+    ).text
+    assert f'?location=pasadena&amp;from=2026-12-02&amp;doctor={doctor.pk}">Book for' in theirs
+    # The week's links start today (booking starts no earlier); a past day has none.
+    week = client.get(
+        "/staff/calendar/", {"location": "pasadena", "date": "2026-11-23", "view": "week"}
+    ).text
+    assert f"from=2026-11-24&amp;doctor={doctor.pk}" in week
+    past = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-11-23"}).text
+    assert 'class="cal-book"' not in past
+    # A clinician looks; only the desk books.
+    sign_in(make_staff("clinician", ("pasadena",)))
+    assert (
+        'class="cal-book"'
+        not in client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"}).text
     )
 
 
