@@ -143,7 +143,8 @@ def test_with_a_report_to_read_the_filters_fold_into_a_line_naming_the_patients(
     _job(clinician, result=result, filters={**_no_filters(), "levels": "2"})
     page = client.get(f"{DASHBOARD}?levels=2").content.decode()
     assert '<details class="registry-choice">' in page
-    summary = page.split("<summary>")[1].split("</summary>")[0]
+    choice = page.split('<details class="registry-choice">')[1]
+    summary = choice.split("<summary>")[1].split("</summary>")[0]
     assert "Which patients" in summary and "two or more levels treated" in summary
     assert 'name="levels"' in page  # the same form, a click away
 
