@@ -19,7 +19,9 @@ class PhoneField(forms.CharField):
     """A phone number as a person types it; cleaned to E.164 (+13105550100)."""
 
     default_error_messages = {
-        "invalid_phone": _("Enter a phone number we can call, like (310) 555-0100."),
+        "invalid_phone": _(
+            "Enter a phone number we can call, area code first, like (213) 555-0199."
+        ),
     }
 
     def __init__(self, **kwargs: Any) -> None:

@@ -24,8 +24,8 @@ OpeningHoursWeekday = OpeningHours.Weekday
 
 class ConsultationRequest(models.Model):
     class BestTime(models.TextChoices):
-        MORNING = "morning", _("Morning (8 am to noon)")
-        AFTERNOON = "afternoon", _("Afternoon (noon to 5 pm)")
+        MORNING = "morning", _("Morning (8 a.m. to noon)")
+        AFTERNOON = "afternoon", _("Afternoon (noon to 5 p.m.)")
         ANY = "any", _("Any time")
 
     class Status(models.TextChoices):

@@ -511,33 +511,42 @@ def text_stopped_phones(phones: Iterable[str]) -> set[str]:
 class ConfirmationsSent:
     """Where an appointment's confirmation went: a phone number (national format) and
     an email address, each "" when nothing went there; ``texts_stopped``, the number
-    that gets no texts because it replied STOP."""
+    that gets no texts because it replied STOP; the reminders still to come, by which
+    channels and from when (None: no reminder will come)."""
 
     by_text: str
     by_email: str
     texts_stopped: str
+    reminders_by: tuple[str, ...] = ()  # "sms", "email"
+    first_reminder: datetime | None = None
 
 
 def confirmations_sent(appointment: Appointment) -> ConfirmationsSent:
-    """What the outbox holds for this appointment's confirmation, for the page the
-    session that booked it sees: the rows themselves, not a guess from the form."""
-    rows = list(appointment.messages.filter(kind="confirmation").order_by("id"))
+    """What the outbox holds for this appointment's confirmation and reminders, for the
+    page the session that booked it sees: the rows themselves, not a guess from the form."""
+    rows = list(appointment.messages.filter(kind__in=("confirmation", "reminder")).order_by("id"))
     going = [
         row
         for row in rows
         if row.status not in (OutboundMessage.Status.CANCELLED, OutboundMessage.Status.FAILED)
     ]
+    confirmations = [row for row in going if row.kind == "confirmation"]
+    reminders = [row for row in going if row.kind == "reminder"]
     return ConfirmationsSent(
-        by_text=next((format_phone(row.to) for row in going if row.channel == "sms"), ""),
-        by_email=next((row.to for row in going if row.channel == "email"), ""),
+        by_text=next((format_phone(row.to) for row in confirmations if row.channel == "sms"), ""),
+        by_email=next((row.to for row in confirmations if row.channel == "email"), ""),
         texts_stopped=next(
             (
                 format_phone(row.to)
                 for row in rows
-                if row.channel == "sms" and row.error == OutboundMessage.TEXTS_STOPPED
+                if row.kind == "confirmation"
+                and row.channel == "sms"
+                and row.error == OutboundMessage.TEXTS_STOPPED
             ),
             "",
         ),
+        reminders_by=tuple(sorted({row.channel for row in reminders}, reverse=True)),
+        first_reminder=min((row.send_after for row in reminders), default=None),
     )
 
 

@@ -116,7 +116,7 @@ class ConsultationRequestForm(forms.Form):
     )
     phone = PhoneField(
         label=_("Phone number"),
-        help_text=_("We will call this number, for example (310) 555-0100."),
+        help_text=_("We will call this number. Area code first, for example (213) 555-0199."),
         error_messages={"required": _("Enter a phone number so we can call you back.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
     )

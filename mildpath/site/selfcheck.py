@@ -57,6 +57,9 @@ class SelfCheckResult:
     pattern_points: int
     long_enough: bool
     tried_conservative_care: bool
+    # "Not sure" about the warning signs is not an emergency to send to 911, but it is
+    # not a "no" either: the result says what to watch for and whom to call.
+    unsure_of_warning_signs: bool = False
 
 
 CONSERVATIVE_CARE = frozenset({Tried.PHYSICAL_THERAPY, Tried.HOME_EXERCISE, Tried.PAIN_MEDICINE})
@@ -85,4 +88,10 @@ def evaluate(answers: SelfCheckAnswers) -> SelfCheckResult:
         outcome = Outcome.PARTIAL_MATCH
     else:
         outcome = Outcome.WEAK_MATCH
-    return SelfCheckResult(outcome, pattern_points, long_enough, tried_care)
+    return SelfCheckResult(
+        outcome,
+        pattern_points,
+        long_enough,
+        tried_care,
+        unsure_of_warning_signs=answers.warning_signs is Answer.NOT_SURE,
+    )

@@ -120,3 +120,29 @@ def test_sending_with_questions_left_lists_them_and_completes_nothing(client, bo
     assert page.status_code == 400
     assert "Some questions still need an answer" in page.content.decode()
     assert TimePoint.objects.get(code="baseline").completed_at is None
+
+
+def test_with_questions_left_the_check_page_leads_on_to_them_before_sending(client, booked):
+    start = _link(booked)
+    client.post(start + "nrs/1/", {"nrs_back": "6"})
+    client.post(start + "nrs/2/", {"nrs_leg": "7"})
+    page = client.get(start + "send/").text
+    way_on = re.search(r'<a class="button q-next" href="([^"]+)">([^<]+)</a>', page)
+    assert way_on is not None
+    assert way_on.group(1) == start + "odi/1/"
+    assert way_on.group(2) == "Continue: How your back and legs affect daily life"
+    assert '<button type="submit" class="button button--secondary"' in page  # send, after
+    _answer_everything(client, start)
+    ready = client.get(start + "send/").text
+    assert "Continue:" not in ready and '<button type="submit" class="button q-next"' in ready
+
+
+def test_the_way_back_says_where_it_leads(client, booked):
+    """ "Back", beside questions about back pain, read as one of the answers."""
+    start = _link(booked)
+    first = client.get(start + "nrs/1/").text
+    assert f'<a class="q-back" href="{start}">Back to the start</a>' in first
+    second = client.get(start + "odi/1/").text  # the first of the next questionnaire
+    assert f'<a class="q-back" href="{start}nrs/2/">Previous question</a>' in second
+    spanish = client.get("/es" + start + "nrs/2/").text
+    assert f'href="/es{start}nrs/1/">Pregunta anterior</a>' in spanish

@@ -21,6 +21,7 @@ The live server runs on the real clock: every date counts from today."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -194,6 +195,16 @@ def _within_reach(page, selector: str, screens: float = 1.5) -> None:
     assert box is not None and box["y"] + box["height"] <= PHONE["height"] * screens, selector
 
 
+def _reads_top_to_bottom(page, name: str) -> None:
+    """A 0 to 10 scale is one column, 0 at the top: no "No pain" beside a 6."""
+    for size in (PHONE, WIDE):
+        page.set_viewport_size(size)
+        boxes = [box.bounding_box() for box in page.locator(f"input[name={name}]").all()]
+        assert len(boxes) == 11
+        assert all(a["y"] < b["y"] and a["x"] == b["x"] for a, b in itertools.pairwise(boxes))
+    page.set_viewport_size(PHONE)
+
+
 # --- the patient -------------------------------------------------------------------------
 
 
@@ -214,6 +225,7 @@ def test_a_patient_answers_by_keyboard_on_a_phone_resumes_and_sends(page):
     _on_screen(page, "nrs", 1, 2)
     _check(page, "en", "choice")
     _within_reach(page, "button.q-next")
+    _reads_top_to_bottom(page, "nrs_back")
     _submit(page)
     assert _path(page).endswith("/nrs/1/")
     assert page.title().startswith("Error:")

@@ -83,3 +83,16 @@ def test_the_spanish_page_is_in_spanish(client, kind):
     text = _done_page(client, kind, email="", sms_ok=False, language="es")
     assert '<html lang="es"' in text
     assert "(626) 555-0101" in text
+
+
+def test_it_says_when_the_reminders_come_and_by_which_way(client, kind, settings):
+    settings.MILDPATH_REMINDER_HOURS = [48, 2]
+    both = _done_page(client, kind, email="ana@example.com", sms_ok=True)
+    # Two days before Wednesday 9 a.m. in Pasadena: Monday, November 30.
+    assert "We will remind you by text and by email, starting Monday, November 30, 2026." in both
+
+
+def test_a_patient_who_asked_for_no_reminders_is_told_to_note_the_time(client, kind):
+    text = _done_page(client, kind, email="", sms_ok=False)
+    assert "We will remind you" not in text
+    assert "You did not ask for reminders" in text

@@ -94,6 +94,17 @@ def test_the_manage_page_shows_the_visit_in_words_with_the_way_there(booked, cli
     assert page["Cache-Control"] == "no-store"
 
 
+def test_the_manage_page_says_what_to_bring_and_does_not_invite_a_second_booking(booked, client):
+    text = client.get(_manage(booked)).text
+    on_the_day = text.split('id="bring-title"')[1].split("</section>")[0]
+    assert "arrive 15 minutes early" in on_the_day and "insurance card" in on_the_day
+    assert 'class="button header-cta"' not in text  # the header's "Book online"
+    assert 'class="button header-cta"' in client.get("/").text
+    appointment_cancel(actor=TEST_ACTOR, appointment=booked, now=clock.now(), by_patient=True)
+    cancelled = client.get(_manage(booked)).text
+    assert 'id="bring-title"' not in cancelled
+
+
 def _path_of(page, tail: str) -> str:
     return page.wsgi_request.path + tail
 
@@ -253,7 +264,7 @@ def test_cancel_asks_first_and_opening_the_question_changes_nothing(booked, clie
     assert "Cancel this appointment?" in text
     assert "Wednesday, December 2, 2026" in text
     assert booked.practitioner.display_name in text and booked.location.address_line1 in text
-    assert "Yes, cancel this visit" in text
+    assert "Yes, cancel this appointment" in text
     assert f'href="{manage}">Keep my appointment' in text
     assert 'maxlength="300"' in text
     booked.refresh_from_db()
@@ -263,7 +274,7 @@ def test_cancel_asks_first_and_opening_the_question_changes_nothing(booked, clie
 def test_a_post_without_the_yes_button_cancels_nothing(booked, client):
     manage = _manage(booked)
     answer = client.post(manage + "cancel/", {"reason": "better"})
-    assert answer.status_code == 200 and "Yes, cancel this visit" in answer.text
+    assert answer.status_code == 200 and "Yes, cancel this appointment" in answer.text
     booked.refresh_from_db()
     assert booked.status == "booked"
     assert not AuditEvent.objects.filter(action="appointment.cancel").exists()
@@ -347,7 +358,7 @@ def test_a_link_from_another_site_cannot_cancel(booked):
     assert guarded.post(manage + "cancel/", {"confirm": "yes"}).status_code == 403
     # A link or an image asks by GET: that only ever shows the question.
     shown = guarded.get(manage + "cancel/", {"confirm": "yes", "reason": "better"})
-    assert shown.status_code == 200 and "Yes, cancel this visit" in shown.text
+    assert shown.status_code == 200 and "Yes, cancel this appointment" in shown.text
     booked.refresh_from_db()
     assert booked.status == "booked"
 
@@ -382,7 +393,7 @@ def test_inside_the_cut_off_the_question_gives_the_number_to_call(booked, client
     question = client.get(manage + "cancel/")
     assert "can no longer be changed or cancelled online" in question.text
     assert f'href="tel:{booked.location.phone}"' in question.text
-    assert "Yes, cancel this visit" not in question.text
+    assert "Yes, cancel this appointment" not in question.text
     refused = client.post(manage + "cancel/", {"confirm": "yes"})
     assert "can no longer be changed or cancelled online" in refused.text
     booked.refresh_from_db()

@@ -85,6 +85,16 @@ class TestTheClinicsNumber:
         page = _manage_page(client, "es")
         assert f"¿Preguntas? Llámenos al {PASADENA_LINK}." in page
 
+    @pytest.mark.parametrize("language", ["en", "es"])
+    def test_a_page_about_one_visit_gives_one_number_to_call(self, client, schedule, language):
+        """The header and footer say the clinic's number too, not the main line's."""
+        for page in (_book_online(client, language), _manage_page(client, language)):
+            assert "tel:+16265550160" in page.split("<main", 1)[0]  # the header
+            assert "tel:+16265550160" in page.split("</main>", 1)[1]  # the footer
+            assert "555-0100" not in page and "5550100" not in page
+        # Elsewhere the practice's main line stays.
+        assert "tel:+13105550100" in client.get("/").text
+
     def test_a_number_typed_with_markup_is_shown_as_text_and_still_dials(self, client, schedule):
         # Location phones are typed into the admin; a slip there must not become markup.
         # (Short enough for the column's 20 characters, which PostgreSQL enforces.)
@@ -104,7 +114,7 @@ class TestTheClinicsNumber:
 @pytest.mark.parametrize(
     ("language", "afternoon"),
     [
-        ("en", "Afternoon (noon to 5\N{NO-BREAK SPACE}pm)"),
+        ("en", "Afternoon (noon to 5\N{NO-BREAK SPACE}p.m.)"),
         ("es", "5\N{NO-BREAK SPACE}p.m.)"),
     ],
 )

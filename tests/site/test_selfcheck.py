@@ -129,6 +129,36 @@ def test_warning_signs_send_the_visitor_to_emergency_care_not_to_booking(client)
 
 
 @pytest.mark.django_db
+def test_the_emergency_result_offers_a_tap_to_call_911(client):
+    response = _post(client, warning_signs="yes")
+    assert "Please get medical help now" in response.text
+    assert 'href="tel:911"' in response.text
+
+
+def test_not_sure_about_warning_signs_is_neither_an_emergency_nor_a_no():
+    unsure = evaluate(answers(warning_signs=Answer.NOT_SURE))
+    assert unsure.outcome is Outcome.STRONG_MATCH and unsure.unsure_of_warning_signs
+    assert not evaluate(answers()).unsure_of_warning_signs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_not_sure_about_warning_signs_says_what_to_watch_for_and_whom_to_call(client, prefix):
+    main = '<main id="main"'
+    unsure = _post(client, prefix, warning_signs="not_sure").text.split(main)[1].split("</main>")[0]
+    sure = _post(client, prefix, warning_signs="no").text.split(main)[1].split("</main>")[0]
+    heading = (
+        "You were not sure about the warning signs"
+        if not prefix
+        else "No estaba seguro de las señales de alarma"
+    )
+    assert heading in unsure and heading not in sure
+    assert "911" in unsure and "911" not in sure
+    # Still a result with its next step: a consultation is worth it.
+    assert reverse("site:consultation_request") in unsure
+
+
+@pytest.mark.django_db
 def test_an_empty_self_check_names_every_missing_answer(client):
     response = client.post(reverse("site:self_check"), {})
     assert response.status_code == 200

@@ -304,6 +304,7 @@ def send(request: HttpRequest, token: str) -> HttpResponse:
             "gaps": gaps,
             "time_point": time_point,
             "ready": all(part.state == "done" for part in parts),
+            "unfinished": next((part for part in parts if part.next_screen is not None), None),
         },
         status=400 if missing else 200,
     )

@@ -143,7 +143,7 @@ class DetailsForm(forms.Form):
     )
     phone = PhoneField(
         label=_("Phone number"),
-        help_text=_("For example (310) 555-0100."),
+        help_text=_("Area code first, for example (213) 555-0199."),
         error_messages={"required": _("Enter a phone number so we can reach you.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )

@@ -60,6 +60,7 @@ def where(location: Location) -> dict[str, object]:
     """The clinic's address as the patient reads it, and a map search for it."""
     return {
         "location": location,
+        "visit_location": location,  # the header's "Call us" is this clinic's number
         "address_lines": location.address_lines,
         "map_url": location.map_url,
     }

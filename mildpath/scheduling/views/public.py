@@ -401,7 +401,11 @@ def book_done(request: HttpRequest) -> HttpResponse:
     # What the outbox holds for it, so the page says what was sent where.
     sent = confirmations_sent(appointment)
     with timezone.override(appointment.location.tz):
-        return render(request, "booking/done.html", {"appointment": appointment, "sent": sent})
+        return render(
+            request,
+            "booking/done.html",
+            {"appointment": appointment, "sent": sent, "visit_location": appointment.location},
+        )
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -4,7 +4,7 @@ the practice's identity and the study chart."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -173,7 +173,16 @@ def keep_times_together(text: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def practice_brand(context: template.Context) -> PracticeIdentity:
-    return practice_identity(context.get("practice"))
+    """The practice as the header and footer show it. On a page about one visit
+    (``visit_location`` in the context) the number to call is that clinic's, the one
+    the page itself gives: a patient should not have to choose between two."""
+    brand = practice_identity(context.get("practice"))
+    visit_location = context.get("visit_location")
+    if visit_location is not None and visit_location.phone:
+        return replace(
+            brand, phone=visit_location.phone, phone_display=visit_location.phone_display
+        )
+    return brand
 
 
 @dataclass(frozen=True)
