@@ -496,6 +496,21 @@ def practitioners_for(kind: AppointmentType) -> list[Practitioner]:
     return list(kind.practitioners.filter(is_active=True).order_by("family_name", "given_name"))
 
 
+def first_kind_seen_by(kinds: list[AppointmentType], doctor: str) -> AppointmentType | None:
+    """The first of ``kinds`` that the active practitioner with the id ``doctor`` (as a
+    query string gives it) sees; None when none does, or ``doctor`` is no id."""
+    if not (doctor.isascii() and doctor.isdigit() and len(doctor) < 19):
+        return None
+    seen = set(
+        AppointmentType.objects.filter(
+            pk__in=[kind.pk for kind in kinds],
+            practitioners__pk=int(doctor),
+            practitioners__is_active=True,
+        ).values_list("pk", flat=True)
+    )
+    return next((kind for kind in kinds if kind.pk in seen), None)
+
+
 def text_stopped_phones(phones: Iterable[str]) -> set[str]:
     """Which of these numbers (E.164, as patients' records keep them) replied STOP and
     have not replied START since: they get no texts. One query, for a whole list."""
@@ -511,42 +526,51 @@ def text_stopped_phones(phones: Iterable[str]) -> set[str]:
 class ConfirmationsSent:
     """Where an appointment's confirmation went: a phone number (national format) and
     an email address, each "" when nothing went there; ``texts_stopped``, the number
-    that gets no texts because it replied STOP; the reminders still to come, by which
-    channels and from when (None: no reminder will come)."""
+    that gets no texts because it replied STOP. Then the reminders still to come: by
+    which channels and from when (None: none will come), and whether the patient asked
+    for any (a visit booked too close to its time gets none even so)."""
 
     by_text: str
     by_email: str
     texts_stopped: str
     reminders_by: tuple[str, ...] = ()  # "sms", "email"
     first_reminder: datetime | None = None
+    reminders_asked: bool = False
 
 
 def confirmations_sent(appointment: Appointment) -> ConfirmationsSent:
     """What the outbox holds for this appointment's confirmation and reminders, for the
     page the session that booked it sees: the rows themselves, not a guess from the form."""
     rows = list(appointment.messages.filter(kind__in=("confirmation", "reminder")).order_by("id"))
+    confirmations = [row for row in rows if row.kind == "confirmation"]
     going = [
         row
-        for row in rows
+        for row in confirmations
         if row.status not in (OutboundMessage.Status.CANCELLED, OutboundMessage.Status.FAILED)
     ]
-    confirmations = [row for row in going if row.kind == "confirmation"]
-    reminders = [row for row in going if row.kind == "reminder"]
-    return ConfirmationsSent(
-        by_text=next((format_phone(row.to) for row in confirmations if row.channel == "sms"), ""),
-        by_email=next((row.to for row in confirmations if row.channel == "email"), ""),
-        texts_stopped=next(
-            (
-                format_phone(row.to)
-                for row in rows
-                if row.kind == "confirmation"
-                and row.channel == "sms"
-                and row.error == OutboundMessage.TEXTS_STOPPED
-            ),
-            "",
+    texts_stopped = next(
+        (
+            format_phone(row.to)
+            for row in confirmations
+            if row.channel == "sms" and row.error == OutboundMessage.TEXTS_STOPPED
         ),
+        "",
+    )
+    # Still to come; a stopped phone's text reminders are withdrawn when they fall due.
+    reminders = [
+        row
+        for row in rows
+        if row.kind == "reminder"
+        and row.status == OutboundMessage.Status.PENDING
+        and not (row.channel == "sms" and texts_stopped)
+    ]
+    return ConfirmationsSent(
+        by_text=next((format_phone(row.to) for row in going if row.channel == "sms"), ""),
+        by_email=next((row.to for row in going if row.channel == "email"), ""),
+        texts_stopped=texts_stopped,
         reminders_by=tuple(sorted({row.channel for row in reminders}, reverse=True)),
         first_reminder=min((row.send_after for row in reminders), default=None),
+        reminders_asked=appointment.remind_by_sms or appointment.remind_by_email,
     )
 
 

@@ -80,16 +80,24 @@ def test_the_calendar_shows_one_doctors_day(client, booked, make_staff, sign_in)
     )
 
 
-def test_free_times_under_a_doctors_name_books_a_caller_with_them_from_that_day(
+def _book_links(page) -> list[str]:
+    listed = page.text.split('class="cal-book-list"')
+    if len(listed) == 1:
+        return []
+    return [unescape(link) for link in re.findall(r'href="([^"]+)"', listed[1].split("</p>")[0])]
+
+
+def test_a_doctors_free_times_book_a_caller_with_them_from_the_day_shown(
     client, booked, make_staff, sign_in
 ):
-    """The caller asks for Wednesday with Dr. X: one link from that column of the day."""
+    """The caller asks for Wednesday with Dr. X: one link from the calendar's day."""
     sign_in(make_staff("front_desk", ("pasadena",)))
     day = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
     doctor = booked.practitioner
-    links = [unescape(link) for link in re.findall(r'class="cal-book" href="([^"]+)"', day.text)]
     wanted = f"/staff/calendar/book/?location=pasadena&from=2026-12-02&doctor={doctor.pk}"
+    links = _book_links(day)
     assert wanted in links and len(links) == len(day.context["columns"])  # one per doctor
+    assert "(their free times from Wednesday, December 2 on)" in day.text
     booking = client.get(wanted)
     assert booking.context["doctor"] == doctor
     assert booking.context["first"] == date(2026, 12, 2)
@@ -103,16 +111,35 @@ def test_free_times_under_a_doctors_name_books_a_caller_with_them_from_that_day(
     # The week's links start today (booking starts no earlier); a past day has none.
     week = client.get(
         "/staff/calendar/", {"location": "pasadena", "date": "2026-11-23", "view": "week"}
-    ).text
-    assert f"from=2026-11-24&amp;doctor={doctor.pk}" in week
-    past = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-11-23"}).text
-    assert 'class="cal-book"' not in past
+    )
+    assert f"/staff/calendar/book/?location=pasadena&from=2026-11-24&doctor={doctor.pk}" in (
+        _book_links(week)
+    )
+    past = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-11-23"})
+    assert _book_links(past) == []
     # A clinician looks; only the desk books.
     sign_in(make_staff("clinician", ("pasadena",)))
-    assert (
-        'class="cal-book"'
-        not in client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"}).text
+    mine = client.get("/staff/calendar/", {"location": "pasadena", "date": "2026-12-02"})
+    assert _book_links(mine) == []
+
+
+def test_a_doctor_who_sees_only_follow_ups_gets_their_own_free_times(
+    client, booked, make_staff, sign_in
+):
+    """No visit is named from the calendar: the kind is one the doctor sees, so the
+    page does not fall back to every doctor's times under one doctor's name."""
+    doctor = booked.practitioner
+    consultation = AppointmentType.objects.get(location__slug="pasadena", kind="consultation")
+    consultation.practitioners.remove(doctor)
+    sign_in(make_staff("front_desk", ("pasadena",)))
+    page = client.get(
+        "/staff/calendar/book/", {"location": "pasadena", "from": "2026-12-02", "doctor": doctor.pk}
     )
+    assert page.context["doctor"] == doctor
+    assert page.context["kind"] != consultation
+    for hostile in ("9" * 30, "-1", "1e3", "²"):
+        refused = client.get("/staff/calendar/book/", {"location": "pasadena", "doctor": hostile})
+        assert refused.status_code == 200 and refused.context["doctor"] is None
 
 
 def test_staff_of_another_location_cannot_see_the_appointment(client, booked, make_staff, sign_in):

@@ -86,9 +86,10 @@ def test_the_spanish_page_is_in_spanish(client, kind):
 
 
 def test_it_says_when_the_reminders_come_and_by_which_way(client, kind, settings):
-    settings.MILDPATH_REMINDER_HOURS = [48, 2]
+    # 41 hours before Wednesday 9 a.m. in Pasadena: Monday 4 p.m. there, already
+    # Tuesday in UTC. The page gives the clinic's day.
+    settings.MILDPATH_REMINDER_HOURS = [41, 2]
     both = _done_page(client, kind, email="ana@example.com", sms_ok=True)
-    # Two days before Wednesday 9 a.m. in Pasadena: Monday, November 30.
     assert "We will remind you by text and by email, starting Monday, November 30, 2026." in both
 
 
@@ -96,3 +97,18 @@ def test_a_patient_who_asked_for_no_reminders_is_told_to_note_the_time(client, k
     text = _done_page(client, kind, email="", sms_ok=False)
     assert "We will remind you" not in text
     assert "You did not ask for reminders" in text
+
+
+def test_a_visit_too_soon_for_any_reminder_says_so_not_that_none_was_asked(client, kind, settings):
+    settings.MILDPATH_REMINDER_HOURS = [24 * 30]  # a month before: already past
+    text = _done_page(client, kind, email="ana@example.com", sms_ok=True)
+    assert "We will remind you" not in text and "You did not ask" not in text
+    assert "Your visit is too soon for a reminder" in text
+
+
+def test_a_stopped_number_is_not_promised_text_reminders(client, kind):
+    text_opt_out_set(actor=TEST_ACTOR, phone="+16265550101", stopped=True, now=clock.now())
+    text = _done_page(client, kind, email="ana@example.com", sms_ok=True)
+    assert "this number replied STOP" in text
+    assert "We will remind you by email, starting" in text
+    assert "by text and by email, starting" not in text

@@ -94,15 +94,27 @@ def test_the_manage_page_shows_the_visit_in_words_with_the_way_there(booked, cli
     assert page["Cache-Control"] == "no-store"
 
 
-def test_the_manage_page_says_what_to_bring_and_does_not_invite_a_second_booking(booked, client):
+def test_the_manage_page_says_what_to_bring_and_does_not_invite_a_second_booking(
+    booked, client, frozen
+):
     text = client.get(_manage(booked)).text
     on_the_day = text.split('id="bring-title"')[1].split("</section>")[0]
     assert "arrive 15 minutes early" in on_the_day and "insurance card" in on_the_day
     assert 'class="button header-cta"' not in text  # the header's "Book online"
-    assert 'class="button header-cta"' in client.get("/").text
-    appointment_cancel(actor=TEST_ACTOR, appointment=booked, now=clock.now(), by_patient=True)
-    cancelled = client.get(_manage(booked)).text
-    assert 'id="bring-title"' not in cancelled
+    menu_book = '<p class="nav-menu-actions"><a class="button" href="/book/">'
+    assert menu_book not in text  # nor the phone menu's
+    home = client.get("/").text
+    assert 'class="button header-cta"' in home and menu_book in home
+    # Once the visit is over, booking again is what the page may lead to.
+    frozen.move_to(booked.end + timedelta(hours=1))
+    after = client.get(_manage(booked)).text
+    assert 'id="bring-title"' not in after and 'class="button header-cta"' in after
+
+
+def test_only_a_first_consultation_is_told_to_bring_scans(kind, client):
+    follow_up = AppointmentType.objects.get(location__slug="pasadena", kind="follow_up")
+    visit = _book(follow_up)
+    assert 'id="bring-title"' not in client.get(_manage(visit)).text
 
 
 def _path_of(page, tail: str) -> str:

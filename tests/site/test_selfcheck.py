@@ -150,7 +150,7 @@ def test_not_sure_about_warning_signs_says_what_to_watch_for_and_whom_to_call(cl
     heading = (
         "You were not sure about the warning signs"
         if not prefix
-        else "No estaba seguro de las señales de alarma"
+        else "Dudas sobre las señales de alarma"
     )
     assert heading in unsure and heading not in sure
     assert "911" in unsure and "911" not in sure

@@ -116,6 +116,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "last": days[-1],
         "week": week,
         "today": today,
+        "book_from": max(first, today),  # booking offers no time before today
         "previous": first - timedelta(days=len(days)),
         "next": first + timedelta(days=len(days)),
         "changes": changes,

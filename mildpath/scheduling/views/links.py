@@ -76,6 +76,8 @@ def visit_context(appointment: Appointment, now: datetime) -> dict[str, object]:
         # move either: they call, and the practice finds a time.
         "can_move": can_change and appointment.appointment_type.self_bookable,
         "is_past": appointment.start <= now,
+        # The header offers no second booking on the page of a visit still to come.
+        "visit_ahead": appointment.status == Appointment.Status.BOOKED and appointment.start > now,
         "cutoff_hours": settings.MILDPATH_CANCEL_CUTOFF_HOURS,
     }
 

@@ -404,7 +404,12 @@ def book_done(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "booking/done.html",
-            {"appointment": appointment, "sent": sent, "visit_location": appointment.location},
+            {
+                "appointment": appointment,
+                "sent": sent,
+                "visit_location": appointment.location,
+                "visit_ahead": True,
+            },
         )
 
 

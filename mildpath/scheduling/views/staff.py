@@ -335,8 +335,12 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
     if location is None:
         return forbidden(request)
     kinds = list(AppointmentType.objects.filter(location=location, is_active=True).order_by("kind"))
+    asked = request.GET.get("doctor", "")
     kind = next(
-        (k for k in kinds if k.kind == request.GET.get("kind")), kinds[0] if kinds else None
+        (k for k in kinds if k.kind == request.GET.get("kind")),
+        # From a doctor's column of the calendar no visit is named: the first kind that
+        # doctor sees, so the times shown are theirs.
+        queries.first_kind_seen_by(kinds, asked) or (kinds[0] if kinds else None),
     )
     if kind is None:
         return forbidden(request)
@@ -347,7 +351,6 @@ def book_for_caller(request: HttpRequest) -> HttpResponse:
         request.GET.get("from", ""), today=today, default=today, earliest=today
     )
     doctors = queries.practitioners_for(kind)
-    asked = request.GET.get("doctor", "")
     doctor = next((d for d in doctors if str(d.pk) == asked), None)
     slots = available_slots(
         appointment_type=kind,
