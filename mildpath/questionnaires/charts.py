@@ -77,6 +77,7 @@ class ProgressChart:
     your_label: str = "You"
     capped_label: str = "Stopped at the test's limit"
     better_label: str = "Better"
+    decimal_separator: str = "."  # the reader's: "2,5" in Spanish, as the tables write it
 
 
 def _forward(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -113,6 +114,8 @@ def _draw(chart: ProgressChart) -> Figure:
     # No drawn title: the page's heading names the chart, and <title> names it for
     # screen readers; on a phone the drawn one would only crowd the plot.
     ax.set_ylabel(chart.y_label)
+    separator = chart.decimal_separator
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:g}".replace(".", separator))
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color=GRID, linewidth=1)
     ax.set_axisbelow(True)

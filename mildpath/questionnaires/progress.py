@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.formats import get_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -249,6 +250,7 @@ def measure_progress(
             your_label=_("This patient") if for_staff else _("Your answers"),
             capped_label=_("At the test's limit (at least this much)"),
             better_label=_("Better"),
+            decimal_separator=str(get_format("DECIMAL_SEPARATOR")),
         )
     )
     return MeasureProgress(

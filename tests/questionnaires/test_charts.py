@@ -163,3 +163,11 @@ def test_threads_rendering_at_once_get_the_same_bytes_as_one_at_a_time():
     alone = [progress_svg(c) for c in charts]
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(progress_svg, charts)) == alone
+
+
+def test_the_ticks_write_decimals_as_the_reader_does():
+    """Spanish tables write "3,5": so does the chart's scale beside them."""
+    zcq = chart(y_min=1, y_max=2, points=[ChartPoint(0, "Inicio", 1.5)])
+    assert "1.2" in texts(progress_svg(zcq))
+    spanish = texts(progress_svg(replace(zcq, decimal_separator=",")))
+    assert "1,2" in spanish and "1.2" not in spanish

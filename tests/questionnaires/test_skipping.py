@@ -64,7 +64,10 @@ def test_saving_an_oswestry_question_with_no_answer_stays_on_it_and_offers_to_sk
     assert page.text.count("No answer is chosen yet.") == 2  # beside the question, in the summary
     assert "or press “Skip this question” if you would rather not answer it." in page.text
     summary = page.text.split('class="error-summary"')[1].split("</div>")[0]
-    assert 'href="#id_odi_4_0"' in summary  # names the question and leads to its answers
+    assert 'href="#id_odi_4_0"' in summary  # leads to the question's answers
+    # The question is just below: the summary gives the message, not the question again.
+    question = str(page.context["form"]["odi_4"].label)
+    assert question not in summary and page.text.count(question) == 1
     assert '<button type="submit" name="skip" value="1"' in page.text
     assert not Response.objects.filter(time_point=point, instrument="odi").exists()
 
