@@ -9,7 +9,7 @@ import pytest
 
 from mildpath.demo.loader import demo_schedule_load
 from mildpath.practice.models import Location, Practitioner
-from mildpath.scheduling.models import Appointment
+from mildpath.scheduling.models import Appointment, WorkingHours
 from mildpath.scheduling.slots import day_page
 
 # Time stands at tests.helpers.NOW: Tuesday 24 November 2026, 9 a.m. in Los Angeles.
@@ -70,13 +70,33 @@ def test_a_chosen_day_shows_its_times_in_the_morning_and_the_afternoon(client, s
 
 
 def test_with_any_doctor_each_time_names_the_doctor_it_is_with(client, schedule):
-    page = client.get(URL)
+    # Tuesdays at Pasadena: Dr. Marquez in the morning, Dr. Okafor in the afternoon.
+    pasadena = Location.objects.get(slug="pasadena")
+    WorkingHours.objects.filter(location=pasadena, weekday=1).update(end=time(12))
+    WorkingHours.objects.create(
+        practitioner=Practitioner.objects.get(slug="samuel-okafor"),
+        location=pasadena,
+        weekday=1,
+        start=time(12),
+        end=time(17),
+    )
+    page = client.get(URL, {"day": "2026-12-01"})
+    assert len({button.doctor for button in _buttons(page)}) == 2
     for button in _buttons(page):
         assert button.doctor.pk in button.slot.practitioner_ids
         assert button.value.startswith(f"{button.doctor.pk}|")
     doctor = _buttons(page)[0].doctor
     button = page.text.split('name="slot"', 2)[1]
     assert f"{doctor.given_name} {doctor.family_name}</span></button>" in button
+    assert page.context["named"] is None
+
+
+def test_a_day_with_one_doctor_free_names_them_once_not_on_every_time(client, schedule):
+    page = client.get(URL, {"day": "2026-11-25"})  # Wednesday: Okafor alone
+    okafor = Practitioner.objects.get(slug="samuel-okafor")
+    assert {button.doctor for button in _buttons(page)} == {okafor}
+    assert page.text.count(f"Times with {okafor.display_name}") == 1
+    assert 'class="time-button__who"' not in page.text
 
 
 def test_a_chosen_doctor_shows_only_their_days_and_times(client, schedule):

@@ -229,6 +229,13 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
         ]
 
     morning, afternoon = morning_and_afternoon(by_day.get(day, []) if day else [], tz)
+    groups = [
+        (_("Morning"), "morning", buttons(morning)),
+        (_("Afternoon"), "afternoon", buttons(afternoon)),
+    ]
+    # One doctor free all day: named once over the times, not on each of thirty buttons.
+    everyone = {button.doctor for _, _, group in groups for button in group}
+    named = doctor or (everyone.pop() if len(everyone) == 1 else None)
 
     def link(**changes: Any) -> str:
         state = {"first": first, "day": day, "doctor": doctor, "earlier": earlier, **changes}
@@ -249,10 +256,8 @@ def book_slots(request: HttpRequest, slug: str) -> HttpResponse:
                 "earlier": earlier,
                 "days": [(shown, link(day=shown)) for shown in page.days],
                 "day": day,
-                "groups": [
-                    (_("Morning"), "morning", buttons(morning)),
-                    (_("Afternoon"), "afternoon", buttons(afternoon)),
-                ],
+                "groups": groups,
+                "named": named,
                 "post_query": link(),
                 "earlier_link": link(earlier=True),
                 "not_earlier_link": link(earlier=False),
