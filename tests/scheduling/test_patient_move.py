@@ -201,6 +201,9 @@ def test_any_doctor_shows_who_each_time_is_with(kind, two_doctors, client):
     # On Wednesday, when both are free, "any doctor" still keeps them with their own.
     wednesday = client.get(manage + "move/", {"from": "2026-12-02", "doctor": "any"})
     assert _slot_value(wednesday.text, WEDNESDAY_9 + timedelta(hours=1)).startswith(f"{theirs.pk}|")
+    # Thursday's times are all with one doctor: named once over them, not on each.
+    assert page.text.count(f"Times with {lower.display_name}.") == 1
+    assert 'class="time-button__who"' not in page.text
 
 
 def test_the_days_come_first_and_a_day_shows_its_morning_and_afternoon(kind, two_doctors, client):

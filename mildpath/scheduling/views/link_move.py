@@ -179,6 +179,9 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     if day not in by_day:
         day = days[0] if days else None
     times = by_day.get(day, []) if day else []
+    # One doctor free all day: named once over the times, not on every one.
+    everyone = {who for _, who, _ in times}
+    named = doctor or (everyone.pop() if len(everyone) == 1 else None)
     groups = [
         (label, [t for t in times if (t[0].astimezone(tz).hour >= AFTERNOON) == afternoon])
         for label, afternoon in (("morning", False), ("afternoon", True))
@@ -198,6 +201,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
         "days": [(d, picker_url(day=d.isoformat())) for d in days],
         "day": day,
         "groups": [(label, items) for label, items in groups if items],
+        "named": named,
         "keep": keep,
         "first": first,
         "last": last,
