@@ -67,6 +67,12 @@ class Measure:
     mic_share: float | None = None
     decimals: int = 0
 
+    @property
+    def floatformat(self) -> str:
+        """The ``floatformat`` argument that writes a score: its decimals, thousands
+        grouped as the reader's language groups them ("1,200 feet", "1.200 pies")."""
+        return f"{self.decimals}g"
+
 
 MEASURES: tuple[Measure, ...] = (
     Measure(
@@ -267,3 +273,69 @@ def progress(
         for measure in MEASURES
         if readings.get(measure.key)
     ]
+
+
+@dataclass(frozen=True)
+class LatestScore:
+    """A measure's latest complete score, with its change from before treatment."""
+
+    measure: Measure
+    value: float | int
+    time_point: str
+    target: date
+    change: float | int | None
+    capped: bool
+    baseline: float | int | None = None
+    baseline_capped: bool = False
+
+    @property
+    def better(self) -> bool | None:
+        """Whether the change from before treatment is for the better; None when there is
+        none to judge: no change, a change smaller than the measure's minimal important
+        change (day-to-day variation), or a value at a test's cap (the true one is
+        higher)."""
+        if not self.change or self.capped or self.baseline_capped:
+            return None
+        smallest = self.measure.mic_points
+        if smallest is not None:
+            if self.measure.mic_share is not None and self.baseline:
+                smallest = min(smallest, self.measure.mic_share * self.baseline)
+            if abs(self.change) < smallest:
+                return None
+        return (self.change < 0) == self.measure.lower_is_better
+
+    @property
+    def unit(self) -> str:
+        """What the number counts, unless the measure's name already says its scale."""
+        axis = str(self.measure.axis)
+        scale = axis[axis.find("(") :] if "(" in axis else ""
+        return "" if scale and scale in str(self.measure.title) else axis.lower()
+
+
+def latest_scores(readings: dict[str, list[Reading]]) -> list[LatestScore]:
+    """Each answered measure's latest score, with its change from before treatment:
+    the clinician's chart lists them, the patient's progress page opens with them."""
+    latest = []
+    for measure in MEASURES:
+        answered = [r for r in readings.get(measure.key, []) if r.value is not None]
+        if not answered:
+            continue
+        last = answered[-1]
+        first = next((r for r in answered if r.code == "baseline"), None)
+        baseline = first.value if first is not None else None
+        change = None
+        if baseline is not None and last.code != "baseline":
+            change = round(last.value - baseline, measure.decimals)  # type: ignore[operator]
+        latest.append(
+            LatestScore(
+                measure=measure,
+                value=last.value,  # type: ignore[arg-type]
+                time_point=time_point_name(last.code),
+                target=last.target,  # type: ignore[arg-type]
+                change=change,
+                capped=last.capped,
+                baseline=baseline,
+                baseline_capped=first.capped if first is not None else False,
+            )
+        )
+    return latest

@@ -647,8 +647,7 @@ def test_the_enrolment_date_may_be_today_on_the_clinic_clock(client, rosa, clini
 
 
 def test_a_change_reads_better_or_worse_by_the_measures_direction():
-    from mildpath.care.views.chart import LatestScore
-    from mildpath.questionnaires.progress import MEASURES
+    from mildpath.questionnaires.progress import MEASURES, LatestScore
 
     odi = next(m for m in MEASURES if m.key == "odi")
     walking = next(m for m in MEASURES if m.key == "walking_feet")

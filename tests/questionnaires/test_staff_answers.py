@@ -230,3 +230,30 @@ def test_a_time_point_is_found_only_through_its_own_patient(client, answered, cl
 def test_a_replaced_time_point_is_not_found(client, answered, clinician):
     TimePoint.objects.filter(pk=answered.pk).update(superseded_at=NOW)
     assert client.get(_url(answered)).status_code == 404
+
+
+def test_the_patients_progress_opens_with_where_each_measure_started_and_is_now(
+    client, answered, frozen
+):
+    """In words before the charts: "Before treatment: 250 feet · 6 weeks: 1,200 feet ·
+    Better"; a small change reads "About the same"."""
+    week_6 = TimePoint.objects.get(patient=answered.patient, code="week_6", superseded_at=None)
+    frozen.move_to(week_6.opens_at + timedelta(hours=1))
+    _enter(week_6, "walking", {"walking_feet": 1200, "walking_method": 1, "walking_capped": False})
+    _enter(week_6, "odi", {f"odi_{n}": 2 for n in range(1, 11)})
+    link = PatientLink.objects.create(
+        patient=answered.patient,
+        purpose="progress",
+        created_at=clock.now(),
+        expires_at=clock.now() + timedelta(days=14),
+    )
+    page = client.get(f"/p/progress/{make_token(link.pk, 'progress')}/").text
+    summary = page.split('id="summary-title"')[1].split("</ul>")[0]
+    items = [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in summary.split("<li>")[1:]]
+    walking = next(item for item in items if item.startswith("Walking distance"))
+    assert walking == "Walking distance Before treatment: 250 feet 6 weeks: 1,200 feet Better"
+    odi = next(item for item in items if item.startswith("Oswestry"))
+    assert odi.endswith("About the same")  # 44.4 to 40: within the minimal important change
+    assert "/ 100" in odi
+    assert len(items) == 2  # standing: nothing since the start to compare
+    assert "“About the same” includes changes small enough" in page

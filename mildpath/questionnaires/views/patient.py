@@ -353,8 +353,16 @@ def progress(request: HttpRequest, token: str) -> HttpResponse:
             render(request, "patients/link_problem.html", {"state": check.state}, status=status)
         )
     patient = check.link.patient
+    readings = queries.progress_of(patient)
+    # In words first: where each measure started and where it is now.
+    summary = [score for score in charts.latest_scores(readings) if score.change is not None]
     return _page(
         request,
         "questionnaires/patient_progress.html",
-        {"patient": patient, "measures": charts.progress(queries.progress_of(patient))},
+        {
+            "patient": patient,
+            "measures": charts.progress(readings),
+            "summary": summary,
+            "any_about_the_same": any(score.better is None for score in summary),
+        },
     )
