@@ -70,7 +70,7 @@ class Measure:
     @property
     def floatformat(self) -> str:
         """The ``floatformat`` argument that writes a score: its decimals, thousands
-        grouped as the reader's language groups them ("1,200 feet", "1.200 pies")."""
+        grouped as the reader's language groups them ("1,200 feet", "1 200 pies")."""
         return f"{self.decimals}g"
 
 
@@ -287,6 +287,12 @@ class LatestScore:
     capped: bool
     baseline: float | int | None = None
     baseline_capped: bool = False
+    baseline_target: date | None = None
+
+    @property
+    def at_a_limit(self) -> bool:
+        """A value at a test's cap: the true one is higher, so no change can be judged."""
+        return self.capped or self.baseline_capped
 
     @property
     def better(self) -> bool | None:
@@ -294,7 +300,7 @@ class LatestScore:
         none to judge: no change, a change smaller than the measure's minimal important
         change (day-to-day variation), or a value at a test's cap (the true one is
         higher)."""
-        if not self.change or self.capped or self.baseline_capped:
+        if not self.change or self.at_a_limit:
             return None
         smallest = self.measure.mic_points
         if smallest is not None:
@@ -336,6 +342,7 @@ def latest_scores(readings: dict[str, list[Reading]]) -> list[LatestScore]:
                 capped=last.capped,
                 baseline=baseline,
                 baseline_capped=first.capped if first is not None else False,
+                baseline_target=first.target if first is not None else None,  # type: ignore[arg-type]
             )
         )
     return latest

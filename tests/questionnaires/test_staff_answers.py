@@ -232,28 +232,52 @@ def test_a_replaced_time_point_is_not_found(client, answered, clinician):
     assert client.get(_url(answered)).status_code == 404
 
 
+def _summary(page: str) -> list[str]:
+    summary = page.split('id="summary-title"')[1].split("</ul>")[0]
+    items = [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in summary.split("<li>")[1:]]
+    return [item.replace(" :", ":").replace(" .", ".") for item in items]
+
+
 def test_the_patients_progress_opens_with_where_each_measure_started_and_is_now(
     client, answered, frozen
 ):
-    """In words before the charts: "Before treatment: 250 feet · 6 weeks: 1,200 feet ·
-    Better"; a small change reads "About the same"."""
+    """In words before the charts: "Your first answers (date): 250 feet. 6 weeks (date):
+    1,200 feet. Better."; a small change reads "About the same", a worse one "Worse", and
+    a score at a test's limit gets no verdict it cannot bear."""
+    _enter(answered, "nrs", {"nrs_back": 3, "nrs_leg": 3})
     week_6 = TimePoint.objects.get(patient=answered.patient, code="week_6", superseded_at=None)
     frozen.move_to(week_6.opens_at + timedelta(hours=1))
     _enter(week_6, "walking", {"walking_feet": 1200, "walking_method": 1, "walking_capped": False})
     _enter(week_6, "odi", {f"odi_{n}": 2 for n in range(1, 11)})
+    _enter(week_6, "standing", {"standing_minutes": 1, "standing_capped": False})
+    _enter(week_6, "nrs", {"nrs_back": 7, "nrs_leg": 3})
     link = PatientLink.objects.create(
         patient=answered.patient,
         purpose="progress",
         created_at=clock.now(),
         expires_at=clock.now() + timedelta(days=14),
     )
-    page = client.get(f"/p/progress/{make_token(link.pk, 'progress')}/").text
-    summary = page.split('id="summary-title"')[1].split("</ul>")[0]
-    items = [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in summary.split("<li>")[1:]]
-    walking = next(item for item in items if item.startswith("Walking distance"))
-    assert walking == "Walking distance Before treatment: 250 feet 6 weeks: 1,200 feet Better"
-    odi = next(item for item in items if item.startswith("Oswestry"))
-    assert odi.endswith("About the same")  # 44.4 to 40: within the minimal important change
-    assert "/ 100" in odi
-    assert len(items) == 2  # standing: nothing since the start to compare
+    token = make_token(link.pk, "progress")
+    page = client.get(f"/p/progress/{token}/").text
+    items = {item.split(". ")[0]: item for item in _summary(page)}
+    first = f"({answered.target:%B} {answered.target.day}, {answered.target.year})"
+    then = f"({week_6.target:%B} {week_6.target.day}, {week_6.target.year})"
+    assert items["Walking distance"] == (
+        f"Walking distance. Your first answers {first}: 250 feet. "
+        f"6 weeks {then}: 1,200 feet. Better"
+    )
+    assert items["Back pain (0 to 10)"].endswith("3 / 10. 6 weeks " + then + ": 7 / 10. Worse")
+    assert items["Leg pain (0 to 10)"].endswith("About the same")  # no change
+    odi = items["Oswestry Disability Index (ODI)"]
+    assert "/ 100" in odi and odi.endswith("About the same")  # 44.4 to 40: within the MIC
+    # Standing began at the test's 30-minute limit: a fall to 1 minute cannot be weighed.
+    standing = items["Standing time"]
+    assert "at least 30 minutes" in standing and ": 1 minute." in standing
+    assert standing.endswith("At the test's limit: the chart below shows it")
     assert "“About the same” includes changes small enough" in page
+
+    spanish = _summary(client.get(f"/es/p/progress/{token}/").text)
+    walking = next(item for item in spanish if item.startswith("Distancia"))
+    assert "Sus primeras respuestas" in walking
+    assert "1 200 pies" in walking  # grouped as Spanish groups (a no-break space)
+    assert walking.endswith("Mejor")

@@ -187,7 +187,7 @@ def test_a_patient_may_choose_another_doctor_and_is_told_before_the_move(
     assert (appointment.start, appointment.practitioner_id) == (THURSDAY_10, other.pk)
 
 
-def test_any_doctor_shows_who_each_time_is_with(kind, two_doctors, client):
+def test_any_doctor_offers_another_doctor_when_their_own_is_away(kind, two_doctors, client):
     lower, theirs = two_doctors
     appointment = _book(kind, WEDNESDAY_9, practitioner_id=theirs.pk)
     manage = _manage_url(appointment)
@@ -197,13 +197,26 @@ def test_any_doctor_shows_who_each_time_is_with(kind, two_doctors, client):
     assert "Free times with any doctor" in page.text
     value = _slot_value(page.text, THURSDAY_10)
     assert value.startswith(f"{lower.pk}|")
-    assert lower.display_name in page.text
+    # All Thursday's times are with that one doctor: named once over them, not on each.
+    assert page.text.count(f"Times with {lower.display_name}.") == 1
+    assert 'class="time-button__who"' not in page.text
     # On Wednesday, when both are free, "any doctor" still keeps them with their own.
     wednesday = client.get(manage + "move/", {"from": "2026-12-02", "doctor": "any"})
     assert _slot_value(wednesday.text, WEDNESDAY_9 + timedelta(hours=1)).startswith(f"{theirs.pk}|")
-    # Thursday's times are all with one doctor: named once over them, not on each.
-    assert page.text.count(f"Times with {lower.display_name}.") == 1
-    assert 'class="time-button__who"' not in page.text
+
+
+def test_any_doctor_names_the_doctor_on_each_time_when_a_day_has_two(kind, two_doctors, client):
+    lower, theirs = two_doctors
+    appointment = _book(kind, WEDNESDAY_9, practitioner_id=theirs.pk)
+    manage = _manage_url(appointment)
+    # Thursday: their own doctor in the morning only, the other all day.
+    WorkingHours.objects.filter(practitioner=theirs, weekday=3).update(end=time(12))
+    page = client.get(manage + "move/", {"from": "2026-12-03", "doctor": "any"})
+    assert "Each time shows the doctor you would see." in page.text
+    buttons = re.findall(r'<button type="submit" name="slot".*?</button>', page.text, re.S)
+    morning = next(b for b in buttons if f'value="{theirs.pk}|' in b)
+    afternoon = next(b for b in buttons if f'value="{lower.pk}|' in b)
+    assert f"· {theirs.display_name}" in morning and f"· {lower.display_name}" in afternoon
 
 
 def test_the_days_come_first_and_a_day_shows_its_morning_and_afternoon(kind, two_doctors, client):

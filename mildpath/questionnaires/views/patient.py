@@ -363,6 +363,8 @@ def progress(request: HttpRequest, token: str) -> HttpResponse:
             "patient": patient,
             "measures": charts.progress(readings),
             "summary": summary,
-            "any_about_the_same": any(score.better is None for score in summary),
+            "any_about_the_same": any(
+                score.better is None and not score.at_a_limit for score in summary
+            ),
         },
     )
