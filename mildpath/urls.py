@@ -29,6 +29,7 @@ urlpatterns += i18n_patterns(
     # The patients app's pages with the record's, which show scheduling data.
     path("staff/patients/", include("mildpath.scheduling.patient_urls")),
     path("staff/patients/<int:patient_id>/chart/", include("mildpath.care.urls")),
+    path("staff/patients/<int:patient_id>/fhir/", include("mildpath.fhir.urls")),
     path("staff/requests/", include(scheduling.call_backs)),
     path("staff/calendar/", include(scheduling.calendar)),
     path("staff/audit/", include(audit_urls)),

@@ -236,6 +236,14 @@ def sign_in(client):
 
 
 @pytest.fixture
+def clinician(make_staff, sign_in):
+    """A clinician at Santa Monica, signed in on the test client."""
+    user = make_staff("clinician", ("santa-monica",))
+    sign_in(user)
+    return user
+
+
+@pytest.fixture
 def audit_log():
     """``with audit_log.exactly_one(action=...)``: the block writes exactly one audit
     entry with that action (and perhaps others, such as the link its messages carry),

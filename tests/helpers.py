@@ -34,6 +34,7 @@ from django.db import connection
 
 if TYPE_CHECKING:
     from mildpath.audit.actor import Actor
+    from mildpath.care.models import ProcedureRecord
     from mildpath.patients.models import Patient
     from mildpath.questionnaires.models import TimePoint
     from mildpath.scheduling.models import Appointment
@@ -127,6 +128,41 @@ def visit_for(
         status=status,
         created_at=min(start, NOW) - timedelta(days=7),
     )
+
+
+def procedure_for(
+    patient: Patient,
+    *,
+    performed_on: date,
+    levels: tuple[str, ...] = ("L4-L5",),
+    side: str = "both",
+    signed: bool = False,
+    now: datetime = NOW,
+    actor: Actor | None = None,
+) -> ProcedureRecord:
+    """A mild procedure at Santa Monica by Dr. Marquez, under local anaesthesia, for
+    M48.062: a draft, or signed."""
+    from mildpath.care import services
+    from mildpath.practice.models import Location, Practitioner
+
+    actor = actor or __getattr__("TEST_ACTOR")
+    record = services.procedure_draft_save(
+        actor=actor,
+        patient=patient,
+        fields={
+            "performed_on": performed_on,
+            "location": Location.objects.get(slug="santa-monica"),
+            "operator": Practitioner.objects.get(slug="elena-marquez"),
+            "anaesthesia": "local",
+            "levels": list(levels),
+            "side": side,
+            "diagnosis": "M48.062",
+        },
+        now=now,
+    )
+    if signed:
+        record = services.procedure_sign(actor=actor, procedure=record, now=now)
+    return record
 
 
 def baseline_open(patient: Patient, slug: str, *, hours: float = 5) -> TimePoint:

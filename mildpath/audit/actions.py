@@ -55,6 +55,7 @@ ACTIONS: dict[str, Promise] = {
     "plan.tablet": _("Tablet list of today's patients viewed"),
     "instrument.text": _("Questionnaire wording loaded"),
     "chart.read": _("Chart viewed"),
+    "chart.export": _("Chart exported (FHIR)"),
     "care.consent": _("Consent recorded"),
     "care.imaging": _("Imaging recorded"),
     "care.evaluate": _("Candidacy evaluated"),

@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from mildpath.patients.models import Patient, PatientLink
 from mildpath.patients.tokens import make_token
 from mildpath.scheduling.models import ConsultationRequest, OutboundMessage
-from tests.helpers import NOW, TEST_ACTOR, admin_urls, routed_names
+from tests.helpers import NOW, TEST_ACTOR, admin_urls, procedure_for, routed_names
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,8 @@ MATRIX: dict[str, dict[str, frozenset[str] | set[str]]] = {
     "care:procedure_amend": {"GET": {CL}, "POST": {CL}},
     "care:complication_new": {"GET": {CL}, "POST": {CL}},
     "care:surgery_new": {"GET": {CL}, "POST": {CL}},
+    # The record as a FHIR R4 file: clinicians only, as the chart it comes from.
+    "fhir:patient_bundle": {"GET": {CL}, "POST": NOBODY},
     # Works only with a genuine, unexpired link to an appointment; probed with a bad one.
     "appointment_link": {"GET": NOBODY},
     "offer_link": {"GET": NOBODY},
@@ -294,7 +296,6 @@ def _care_kwargs(rosa) -> dict[str, dict[str, object]]:
     """A fresh clinical record for Rosa: an evaluation, a plan, a document, a draft
     procedure record and a signed one (to amend), for each role's probes."""
     from mildpath.care import criteria, services
-    from mildpath.practice.models import Location, Practitioner
 
     evaluation = services.evaluation_record(
         actor=TEST_ACTOR,
@@ -328,23 +329,7 @@ def _care_kwargs(rosa) -> dict[str, dict[str, object]]:
     )
 
     def procedure(*, signed: bool):
-        record = services.procedure_draft_save(
-            actor=TEST_ACTOR,
-            patient=rosa,
-            fields={
-                "performed_on": NOW.date(),
-                "location": Location.objects.get(slug="santa-monica"),
-                "operator": Practitioner.objects.get(slug="elena-marquez"),
-                "anaesthesia": "local",
-                "levels": ["L4-L5"],
-                "side": "both",
-                "diagnosis": "M48.062",
-            },
-            now=NOW,
-        )
-        if signed:
-            record = services.procedure_sign(actor=TEST_ACTOR, procedure=record, now=NOW)
-        return record
+        return procedure_for(rosa, performed_on=NOW.date(), signed=signed)
 
     draft, signed = procedure(signed=False), procedure(signed=True)
     patient = {"patient_id": rosa.pk}
@@ -352,6 +337,7 @@ def _care_kwargs(rosa) -> dict[str, dict[str, object]]:
         **{
             name: patient
             for name in [
+                "fhir:patient_bundle",
                 "care:chart",
                 "care:consent",
                 "care:document_upload",

@@ -23,7 +23,9 @@ Set CARE_SHOTS=/tmp/care-shots to keep a picture of each screen at 1280 and 390 
 
 from __future__ import annotations
 
+import json
 import os
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +35,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from fhir.resources.R4B.bundle import Bundle
 
 from mildpath.care import services as care
 from mildpath.care.models import Complication, Evaluation, ProcedureRecord, TreatmentPlan
@@ -432,3 +435,18 @@ def test_a_clinician_records_the_pathway_from_imaging_to_a_signed_and_amended_pr
     assert "Soreness at the incision" in procedures
     assert "Candidate for mild" in page.locator("#evaluations").locator("xpath=..").inner_text()
     _screen(page, "chart-full")
+
+    # The record leaves as a FHIR R4 file: the signed version 1 (the amendment is a
+    # draft), the complication, the baseline scores.
+    page.get_by_role("link", name="Export").click()
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Download the record (FHIR R4)").click()
+    download = downloading.value
+    assert download.suggested_filename.startswith(f"patient-{rosa.pk}-fhir-r4-")
+    document = json.loads(Path(download.path()).read_text())
+    Bundle.model_validate(document)
+    kinds = Counter(entry["resource"]["resourceType"] for entry in document["entry"])
+    assert kinds["Patient"] == kinds["Procedure"] == kinds["Condition"] == 1
+    assert kinds["QuestionnaireResponse"] == kinds["Observation"] == 2
+    (procedure,) = (e["resource"] for e in document["entry"] if "complication" in e["resource"])
+    assert "Soreness at the incision" in procedure["complication"][0]["text"]

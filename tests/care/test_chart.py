@@ -25,7 +25,7 @@ from mildpath.practice.models import Location, Practitioner
 from mildpath.questionnaires import services as questionnaire_services
 from mildpath.questionnaires.models import Response, TimePoint
 from mildpath.scheduling.models import Appointment, AppointmentType
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, procedure_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 # NOW is Tuesday 24 November 2026, 9 a.m. in California.
@@ -155,20 +155,8 @@ def _plan(patient: Patient, actor: Actor = TEST_ACTOR):
 
 
 def _procedure(patient: Patient, *, days: int = -3, actor: Actor = TEST_ACTOR) -> ProcedureRecord:
-    return services.procedure_draft_save(
-        actor=actor,
-        patient=patient,
-        fields={
-            "performed_on": (NOW + timedelta(days=days)).date(),
-            "location": Location.objects.get(slug="santa-monica"),
-            "operator": Practitioner.objects.get(slug="elena-marquez"),
-            "anaesthesia": "local",
-            "levels": ["L4-L5"],
-            "side": "both",
-            "diagnosis": "M48.062",
-        },
-        now=clock.now(),
-    )
+    day = (NOW + timedelta(days=days)).date()
+    return procedure_for(patient, performed_on=day, now=clock.now(), actor=actor)
 
 
 def _document(patient: Patient, title: str = "MRI report", actor: Actor = TEST_ACTOR):
@@ -299,6 +287,7 @@ def test_the_chart_opens_with_a_jump_list_to_every_section(client, rosa, clinici
         "procedures",
         "surgeries",
         "documents",
+        "export",
     ]
     for target in targets:
         assert re.search(rf'<h2 id="{target}">', main), target

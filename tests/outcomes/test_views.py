@@ -36,13 +36,6 @@ def _registry_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def clinician(make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
-@pytest.fixture
 def researcher(make_staff, sign_in):
     user = make_staff("researcher")
     sign_in(user)

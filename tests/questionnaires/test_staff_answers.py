@@ -74,13 +74,6 @@ def _row(page: str, question: str) -> str:
 
 
 @pytest.fixture
-def clinician(make_staff, sign_in):
-    user = make_staff("clinician", ("santa-monica",))
-    sign_in(user)
-    return user
-
-
-@pytest.fixture
 def answered(make_staff):
     """Rosa's baseline: ODI from paper with section 4 blank, walking and standing."""
     patient = patient_at("Rosa", "Delgado", "santa-monica", language="es")
