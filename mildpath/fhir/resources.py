@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import translation
 from fhir.resources.R4B.bundle import Bundle
 
@@ -31,15 +32,14 @@ from mildpath.scheduling.models import Appointment
 
 Resource = dict[str, Any]
 
-# Every id is a name-based UUID in this namespace (uuid5 of the project's URL name).
-NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:mildpath:fhir")
 
-# Systems of the practice's own identifiers and codes.
-PATIENT_NUMBER = "urn:mildpath:patient-number"
-PRACTITIONER_NUMBER = "urn:mildpath:practitioner-number"
-LOCATION_NUMBER = "urn:mildpath:location-number"
-MEASURE = "urn:mildpath:measure"
-QUESTIONNAIRE = "urn:mildpath:questionnaire"
+def system(name: str) -> str:
+    """The URL naming one of this practice's own identifier or code systems (patient
+    numbers, measures, questionnaires), under its own address: another practice running
+    mildpath has its own patient number 12, and a receiver must never take the two for
+    one person."""
+    return f"{settings.MILDPATH_BASE_URL.rstrip('/')}/fhir/sid/{name}"
+
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
@@ -84,7 +84,9 @@ CAPPED_BY = {"standing_minutes": "standing_capped", "walking_feet": "walking_cap
 
 
 def resource_id(kind: str, pk: object) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}/{pk}"))
+    """A name-based UUID of the row, in this practice's namespace (its address)."""
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, system("ids"))
+    return str(uuid.uuid5(namespace, f"{kind}/{pk}"))
 
 
 def reference(kind: str, pk: object, display: str = "") -> dict[str, str]:
@@ -113,7 +115,7 @@ def patient(person: Patient) -> Resource:
     found: Resource = {
         "resourceType": "Patient",
         "id": resource_id("Patient", person.pk),
-        "identifier": [{"system": PATIENT_NUMBER, "value": str(person.pk)}],
+        "identifier": [{"system": system("patient-number"), "value": str(person.pk)}],
         "name": [{"use": "official", "family": person.family_name, "given": [person.given_name]}],
         "telecom": telecom,
         "birthDate": person.date_of_birth.isoformat(),
@@ -136,7 +138,7 @@ def practitioner(doctor: Practitioner) -> Resource:
     found: Resource = {
         "resourceType": "Practitioner",
         "id": resource_id("Practitioner", doctor.pk),
-        "identifier": [{"system": PRACTITIONER_NUMBER, "value": str(doctor.pk)}],
+        "identifier": [{"system": system("practitioner-number"), "value": str(doctor.pk)}],
         "name": [{"family": doctor.family_name, "given": [doctor.given_name]}],
     }
     if doctor.credentials:
@@ -149,8 +151,10 @@ def location(place: Location) -> Resource:
     return {
         "resourceType": "Location",
         "id": resource_id("Location", place.pk),
-        "identifier": [{"system": LOCATION_NUMBER, "value": str(place.pk)}],
-        "status": "active" if place.is_active else "inactive",
+        "identifier": [{"system": system("location-number"), "value": str(place.pk)}],
+        # "Shown to patients" is not "in use": a clinic hidden from the public site
+        # still sees its patients. (Its coordinates, a ZIP code's centre, stay out.)
+        "status": "active",
         "name": place.name,
         "telecom": [{"system": "phone", "value": place.phone}],
         "address": {
@@ -160,7 +164,6 @@ def location(place: Location) -> Resource:
             "postalCode": place.zip_code,
             "country": "US",
         },
-        "position": {"latitude": place.latitude, "longitude": place.longitude},
     }
 
 
@@ -217,21 +220,23 @@ def questionnaire_response(answered: Response) -> Resource:
             continue  # not asked (an after-treatment question before treatment)
         entry: dict[str, object] = {"linkId": item.code}
         given = _answer(answered.answers[item.code])
-        if given:
+        if given:  # a question left blank is left out
             entry["answer"] = given
-        items.append(entry)
-    source = "Patient" if answered.mode != Response.Mode.PAPER else ""
+            items.append(entry)
     found: Resource = {
         "resourceType": "QuestionnaireResponse",
         "id": resource_id("QuestionnaireResponse", answered.pk),
-        "questionnaire": f"{QUESTIONNAIRE}:{answered.instrument}|{answered.version}",
+        "questionnaire": f"{system('questionnaire')}/{answered.instrument}|{answered.version}",
         "status": "completed",
         "subject": reference("Patient", answered.patient_id),
         "authored": _moment(answered.completed_at or answered.updated_at),
         "item": items,
     }
-    if source:
-        found["source"] = reference("Patient", answered.patient_id)
+    # The patient answered, on paper too; staff who typed a paper form in recorded it.
+    found["source"] = reference("Patient", answered.patient_id)
+    if answered.mode == Response.Mode.PAPER and answered.entered_by is not None:
+        entered = answered.entered_by.get_full_name() or answered.entered_by.get_username()
+        found["author"] = {"display": f"{entered} (from the patient's paper form)"}
     return found
 
 
@@ -244,7 +249,7 @@ def observations(answered: Response) -> list[Resource]:
         value = answered.scores.get(key)
         if not isinstance(value, int | float) or isinstance(value, bool):
             continue
-        codings = [_coding(MEASURE, key, score.display)]
+        codings = [_coding(system("measure"), key, score.display)]
         if score.loinc:
             codings.insert(0, _coding(LOINC, score.loinc))
         quantity: dict[str, object] = {
@@ -275,29 +280,42 @@ def observations(answered: Response) -> list[Resource]:
     return found
 
 
-def _diagnosis_label(code: str) -> str:
-    label = str(Diagnosis(code).label)
-    return label.split(": ", 1)[-1]
+# ICD-10-CM's own wording, which a receiver checks a coding's display against; the
+# practice's shorter words stay in the concept's text.
+ICD_10_CM_DISPLAY = {
+    "M48.061": "Spinal stenosis, lumbar region without neurogenic claudication",
+    "M48.062": "Spinal stenosis, lumbar region with neurogenic claudication",
+}
 
 
 def conditions(
     person: Patient, plans: Iterable[TreatmentPlan], procedures: Iterable[ProcedureRecord]
 ) -> list[Resource]:
     """One Condition per diagnosis recorded in a plan or a signed procedure, dated by the
-    first record that gave it."""
+    first record that gave it. Only the diagnosis recorded last is active: one given
+    before it (without claudication, then with) was superseded, not a second illness."""
     first: dict[str, datetime] = {}
+    last: tuple[datetime, str] | None = None
     for when, code in [(plan.created_at, plan.diagnosis) for plan in plans] + [
         (record.created_at, record.diagnosis) for record in procedures
     ]:
-        if code and (code not in first or when < first[code]):
+        if not code:
+            continue
+        if code not in first or when < first[code]:
             first[code] = when
+        if last is None or when >= last[0]:
+            last = (when, code)
     found = []
     for code, when in sorted(first.items()):
+        status = "active" if last is not None and code == last[1] else "inactive"
+        words = str(Diagnosis(code).label).split(": ", 1)[-1]
         found.append(
             {
                 "resourceType": "Condition",
                 "id": resource_id("Condition", f"{person.pk}/{code}"),
-                "clinicalStatus": {"coding": [_coding(CONDITION_CLINICAL, "active", "Active")]},
+                "clinicalStatus": {
+                    "coding": [_coding(CONDITION_CLINICAL, status, status.capitalize())]
+                },
                 "verificationStatus": {
                     "coding": [_coding(CONDITION_VERIFICATION, "confirmed", "Confirmed")]
                 },
@@ -311,8 +329,8 @@ def conditions(
                     }
                 ],
                 "code": {
-                    "coding": [_coding(ICD_10_CM, code, _diagnosis_label(code))],
-                    "text": _diagnosis_label(code),
+                    "coding": [_coding(ICD_10_CM, code, ICD_10_CM_DISPLAY[code])],
+                    "text": words,
                 },
                 "subject": reference("Patient", person.pk),
                 "recordedDate": _moment(when),

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
+from mildpath.audit.actor import Actor
 from mildpath.audit.models import AuditEvent
 from mildpath.care import services as care
 from mildpath.care.models import ProcedureRecord
@@ -69,9 +70,14 @@ def _baseline(patient: Patient) -> TimePoint:
     return baseline_open(patient, "santa-monica")
 
 
-def _paper(point: TimePoint, instrument: str, answers: Mapping[str, int | bool]) -> None:
+def _paper(
+    point: TimePoint,
+    instrument: str,
+    answers: Mapping[str, int | bool | None],
+    actor: Actor = TEST_ACTOR,
+) -> None:
     questionnaires.paper_response_enter(
-        actor=TEST_ACTOR, time_point=point, instrument=instrument, answers=answers, now=clock.now()
+        actor=actor, time_point=point, instrument=instrument, answers=answers, now=clock.now()
     )
 
 
@@ -83,6 +89,11 @@ def _download(client, patient: Patient) -> dict:
     answer = client.get(_url(patient))
     assert answer.status_code == 200, answer.content[:300]
     return json.loads(answer.content)
+
+
+def _full_url(document: dict, kind: str) -> str:
+    (found,) = (e["fullUrl"] for e in document["entry"] if e["resource"]["resourceType"] == kind)
+    return found
 
 
 def _resources(document: dict, kind: str) -> list[dict]:
@@ -112,7 +123,10 @@ def test_the_download_is_a_valid_fhir_r4_bundle_file_not_kept_by_the_browser(
     assert document["timestamp"] == "2026-11-24T17:00:00+00:00"
 
 
-def test_the_patient_is_named_dated_reachable_and_speaks_their_language(client, ana, clinician):
+def test_the_patient_is_named_dated_reachable_and_speaks_their_language(
+    client, ana, clinician, settings
+):
+    settings.MILDPATH_BASE_URL = "https://care.example.org/"
     (patient,) = _resources(_download(client, ana), "Patient")
     assert patient["name"] == [{"use": "official", "family": "Ruiz", "given": ["Ana"]}]
     assert patient["birthDate"] == "1949-03-07"
@@ -123,7 +137,7 @@ def test_the_patient_is_named_dated_reachable_and_speaks_their_language(client, 
     assert language["language"]["coding"] == [{"system": "urn:ietf:bcp:47", "code": "es"}]
     assert language["preferred"] is True
     assert patient["identifier"] == [
-        {"system": "urn:mildpath:patient-number", "value": str(ana.pk)}
+        {"system": "https://care.example.org/fhir/sid/patient-number", "value": str(ana.pk)}
     ]
 
 
@@ -179,22 +193,28 @@ def test_a_visit_at_a_clinic_outside_the_clinicians_locations_stays_out(client, 
 
 
 def test_each_score_is_an_observation_derived_from_its_questionnaire_response(
-    client, ana, clinician
+    client, ana, clinician, settings
 ):
     point = _baseline(ana)
-    _paper(point, "odi", ODI_ANSWERS)
+    clinician.first_name, clinician.last_name = "Lena", "Ortiz"
+    clinician.save()
+    _paper(point, "odi", {**ODI_ANSWERS, "odi_8": None}, actor=Actor(user=clinician))
     _paper(point, "nrs", {"nrs_back": 7, "nrs_leg": 4})
     document = _download(client, ana)
     responses = {r["questionnaire"]: r for r in _resources(document, "QuestionnaireResponse")}
-    odi = responses["urn:mildpath:questionnaire:odi|2.1a"]
+    odi = responses[f"{settings.MILDPATH_BASE_URL}/fhir/sid/questionnaire/odi|2.1a"]
     assert odi["status"] == "completed"
     assert {"linkId": "odi_3", "answer": [{"valueInteger": 2}]} in odi["item"]
-    assert "source" not in odi  # entered from paper by staff, not by the patient
+    # The patient answered on paper; a member of staff typed it in.
+    assert odi["source"] == {"reference": _full_url(document, "Patient")}
+    assert odi["author"] == {"display": "Lena Ortiz (from the patient's paper form)"}
+    # Section 8 left blank is left out, not sent as a question without an answer.
+    assert [item["linkId"] for item in odi["item"]] == [f"odi_{n}" for n in range(1, 11) if n != 8]
     observations = {o["code"]["coding"][-1]["code"]: o for o in _resources(document, "Observation")}
     assert set(observations) == {"odi", "nrs_back", "nrs_leg"}
     score = observations["odi"]
     assert score["code"]["coding"][0] == {"system": "http://loinc.org", "code": "97909-6"}
-    assert score["valueQuantity"]["value"] == 40.0
+    assert score["valueQuantity"]["value"] == 40.0  # 18 of 45
     assert score["derivedFrom"] == [{"reference": f"urn:uuid:{odi['id']}"}]
     assert score["category"][0]["coding"][0]["code"] == "survey"
     assert score["note"] == [{"text": "Time point: Before treatment"}]
@@ -283,7 +303,7 @@ def test_only_signed_procedures_in_their_latest_signed_version_with_complication
         {
             "system": "http://hl7.org/fhir/sid/icd-10-cm",
             "code": "M48.062",
-            "display": "lumbar stenosis with neurogenic claudication",
+            "display": "Spinal stenosis, lumbar region with neurogenic claudication",
         }
     ]
     assert procedure["reasonReference"] == [{"reference": f"urn:uuid:{condition['id']}"}]
@@ -332,6 +352,38 @@ def test_the_export_reads_in_the_same_number_of_queries_however_long_the_record(
     _paper(point, "standing", {"standing_minutes": 12, "standing_capped": False})
     _signed_procedure(ana, days=-2)
     assert queries() == short
+
+
+def test_a_diagnosis_refined_later_leaves_the_first_one_inactive(client, ana, clinician):
+    care.plan_record(
+        actor=TEST_ACTOR,
+        patient=ana,
+        evaluation=None,
+        options=["mild"],
+        mild_levels=["L4-L5"],
+        mild_side="both",
+        other="",
+        discussion="Options discussed.",
+        summary_en="You chose mild.",
+        summary_es="Usted eligió mild.",
+        diagnosis="M48.061",
+        now=clock.now() - timedelta(days=20),
+    )
+    _signed_procedure(ana)  # M48.062
+    found = {
+        c["code"]["coding"][0]["code"]: c["clinicalStatus"]["coding"][0]["code"]
+        for c in _resources(_download(client, ana), "Condition")
+    }
+    assert found == {"M48.061": "inactive", "M48.062": "active"}
+
+
+def test_two_practices_never_give_one_patient_number_the_same_id(client, ana, clinician, settings):
+    settings.MILDPATH_BASE_URL = "https://one.example.org"
+    (first,) = _resources(_download(client, ana), "Patient")
+    settings.MILDPATH_BASE_URL = "https://two.example.org"
+    (second,) = _resources(_download(client, ana), "Patient")
+    assert first["id"] != second["id"]
+    assert first["identifier"][0]["system"] != second["identifier"][0]["system"]
 
 
 # --- who may download it ---------------------------------------------------------------
