@@ -4,25 +4,38 @@ Each function turns rows already read (``fhir.queries``) into one resource, a pl
 mapping that ``bundle`` gathers and checks with ``fhir.resources``' R4B models before it
 leaves. Nothing here reads the database.
 
-References resolve inside the bundle: every resource's id is a UUID derived from what it
-is and its row (``Patient/12``), and its ``fullUrl`` is that UUID as a URN, so the same
-row exports under the same id every time and a receiving system can update rather than
-duplicate. Words are in English, the exchange's language, whatever the page's.
+References resolve inside the bundle: every resource's id is a UUID named from the
+practice's address and the row (``Patient/12``), and its ``fullUrl`` is that UUID as a
+URN, so the same row exports under the same id every time and a receiving system can
+update rather than duplicate. Words are in English, the exchange's language, whatever the page's.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.utils import translation
 from fhir.resources.R4B.bundle import Bundle
 
 from mildpath.care.models import Complication, Diagnosis, ProcedureRecord, TreatmentPlan
+from mildpath.fhir.codes import (
+    BCP_47,
+    CAPPED_BY,
+    CONDITION_CATEGORY,
+    CONDITION_CLINICAL,
+    CONDITION_VERIFICATION,
+    CPT,
+    ICD_10_CM,
+    ICD_10_CM_DISPLAY,
+    LOINC,
+    OBSERVATION_CATEGORY,
+    SCORES,
+    UCUM,
+    system,
+)
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location, Practitioner
 from mildpath.questionnaires import instruments
@@ -31,56 +44,6 @@ from mildpath.questionnaires.progress import time_point_name
 from mildpath.scheduling.models import Appointment
 
 Resource = dict[str, Any]
-
-
-def system(name: str) -> str:
-    """The URL naming one of this practice's own identifier or code systems (patient
-    numbers, measures, questionnaires), under its own address: another practice running
-    mildpath has its own patient number 12, and a receiver must never take the two for
-    one person."""
-    return f"{settings.MILDPATH_BASE_URL.rstrip('/')}/fhir/sid/{name}"
-
-
-LOINC = "http://loinc.org"
-UCUM = "http://unitsofmeasure.org"
-ICD_10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
-CPT = "http://www.ama-assn.org/go/cpt"
-BCP_47 = "urn:ietf:bcp:47"
-OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
-
-# Each score a questionnaire yields: its name, its LOINC code where one exists
-# (DOMAIN.md: ODI score 97909-6; the 0 to 10 pain rating 72514-3, asked for the back
-# and the legs separately, told apart by body site), and its UCUM unit.
-SCORE_UNIT = ("{score}", "score")
-
-
-@dataclass(frozen=True)
-class Score:
-    display: str
-    loinc: str = ""
-    unit: tuple[str, str] = SCORE_UNIT  # UCUM code, and the word for it
-    site: str = ""  # the body site, where one code serves two
-
-
-SCORES: dict[str, Score] = {
-    "odi": Score("Oswestry Disability Index score (0 to 100)", loinc="97909-6"),
-    "nrs_back": Score("Back pain, numeric rating (0 to 10)", loinc="72514-3", site="Back"),
-    "nrs_leg": Score("Leg pain, numeric rating (0 to 10)", loinc="72514-3", site="Leg"),
-    "zcq_symptom": Score("Zurich Claudication Questionnaire, symptom severity (1 to 5)"),
-    "zcq_function": Score("Zurich Claudication Questionnaire, physical function (1 to 4)"),
-    "zcq_satisfaction": Score("Zurich Claudication Questionnaire, satisfaction (1 to 4)"),
-    "standing_minutes": Score(
-        "Standing time until symptoms force sitting", unit=("min", "minutes")
-    ),
-    "walking_feet": Score(
-        "Walking distance until symptoms force stopping", unit=("[ft_i]", "feet")
-    ),
-}
-# A timed value stopped at the test's limit: the true value is at least the one recorded.
-CAPPED_BY = {"standing_minutes": "standing_capped", "walking_feet": "walking_capped"}
 
 
 def resource_id(kind: str, pk: object) -> str:
@@ -100,8 +63,8 @@ def _moment(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def _coding(system: str, code: str, display: str = "") -> dict[str, str]:
-    coding = {"system": system, "code": code}
+def _coding(of: str, code: str, display: str = "") -> dict[str, str]:
+    coding = {"system": of, "code": code}
     if display:
         coding["display"] = display
     return coding
@@ -278,14 +241,6 @@ def observations(answered: Response) -> list[Resource]:
             observation["bodySite"] = {"text": score.site}
         found.append(observation)
     return found
-
-
-# ICD-10-CM's own wording, which a receiver checks a coding's display against; the
-# practice's shorter words stay in the concept's text.
-ICD_10_CM_DISPLAY = {
-    "M48.061": "Spinal stenosis, lumbar region without neurogenic claudication",
-    "M48.062": "Spinal stenosis, lumbar region with neurogenic claudication",
-}
 
 
 def conditions(
