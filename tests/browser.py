@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from django_otp.oath import totp
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 NARROW = {"width": 320, "height": 800}
@@ -52,3 +53,31 @@ def press_and_wait(page: Any, key: str = "Enter") -> None:
     """Press a key that submits or follows a link, and wait for the new page."""
     with page.expect_navigation():
         page.keyboard.press(key)
+
+
+# The password make_staff gives every account (tests/conftest.py).
+PASSWORD = "correct horse battery staple"
+
+
+def type_password(page: Any, username: str, password: str = PASSWORD) -> None:
+    page.goto("/staff/sign-in/")
+    tab_to(page, "#id_username")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    press_and_wait(page)
+
+
+def totp_code(device: Any) -> str:
+    """The code the device's authenticator app shows now."""
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def type_password_and_code(page: Any, user: Any) -> None:
+    """The whole sign-in of a role with two-step sign-in, by keyboard."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    type_password(page, user.get_username())
+    tab_to(page, "#id_code")
+    page.keyboard.type(totp_code(TOTPDevice.objects.get(user=user, confirmed=True)))
+    press_and_wait(page)

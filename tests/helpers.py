@@ -27,7 +27,7 @@ import uuid
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dj_database_url
 from django.db import connection
@@ -128,6 +128,14 @@ def visit_for(
         status=status,
         created_at=min(start, NOW) - timedelta(days=7),
     )
+
+
+def shipped_criteria() -> dict[str, Any]:
+    """The candidacy criteria as shipped (``criteria-1.json``), a fresh copy to change."""
+    from importlib.resources import files
+
+    text = files("mildpath.care.criteria").joinpath("criteria-1.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
 
 
 def procedure_for(

@@ -1,7 +1,9 @@
-"""The shape ARCHITECTURE.md asks for, checked: services take an actor, never a request."""
+"""The shape ARCHITECTURE.md asks for, checked: services take an actor, never a request;
+test modules share helpers through tests/helpers.py, never by importing each other."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -63,3 +65,22 @@ def test_service_functions_take_their_arguments_by_keyword(module_name):
         if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
     ]
     assert not positional, f"service arguments are keyword-only: {positional}"
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in tests/helpers.py and tests/browser.py (issue #9): a test
+    module that imports another runs that module's tests' imports and fixtures too, and
+    breaks when a test is renamed."""
+    tests = Path(__file__).parent
+    offenders = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(name.startswith("tests.") and ".test_" in name for name in names):
+                offenders.append(f"{path.relative_to(tests)}:{node.lineno}")
+    assert offenders == []

@@ -8,48 +8,35 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from mildpath.accounts.notices import set_password_url
 from mildpath.core import clock
 from mildpath.patients.models import Patient
 from mildpath.scheduling.models import ConsultationRequest
-from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows, press_and_wait, tab_to
+from tests.browser import (
+    NARROW,
+    WIDE,
+    assert_accessible,
+    assert_reflows,
+    press_and_wait,
+    tab_to,
+    totp_code,
+    type_password,
+    type_password_and_code,
+)
 from tests.helpers import TEST_ACTOR
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery staple"
-
-
-def _type_password(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/staff/sign-in/")
-    tab_to(page, "#id_username")
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    press_and_wait(page)
-
-
-def _code(device: TOTPDevice) -> str:
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
-
-
-def _type_password_and_code(page, user) -> None:
-    """The whole sign-in of a role with two-step sign-in, by keyboard."""
-    _type_password(page, user.get_username())
-    tab_to(page, "#id_code")
-    page.keyboard.type(_code(TOTPDevice.objects.get(user=user, confirmed=True)))
-    press_and_wait(page)
 
 
 def test_a_clinician_signs_in_with_an_authenticator_code(page, make_staff):
     user = make_staff("clinician", ("santa-monica",), username="elena")
-    _type_password(page, "elena")
+    type_password(page, "elena")
     assert page.url.endswith("/staff/sign-in/code/")
     assert_accessible(page)
     tab_to(page, "#id_code")
-    page.keyboard.type(_code(TOTPDevice.objects.get(user=user)))
+    page.keyboard.type(totp_code(TOTPDevice.objects.get(user=user)))
     press_and_wait(page)
     assert page.url.endswith("/staff/")
     assert page.get_by_role("heading", name="Staff home").is_visible()
@@ -58,14 +45,14 @@ def test_a_clinician_signs_in_with_an_authenticator_code(page, make_staff):
 
 def test_setting_up_two_step_sign_in_in_the_browser(page, make_staff):
     make_staff("manager", username="morgan", mfa=False)
-    _type_password(page, "morgan")
+    type_password(page, "morgan")
     page.goto("/staff/")
     assert page.url.endswith("/staff/two-step/")
     assert page.locator(".qr svg title").count() == 1
     assert_accessible(page)
     device = TOTPDevice.objects.get(user__username="morgan", confirmed=False)
     tab_to(page, "#id_code")
-    page.keyboard.type(_code(device))
+    page.keyboard.type(totp_code(device))
     press_and_wait(page)
     assert page.locator("#recovery-codes li").count() == 10
     assert_accessible(page)
@@ -75,7 +62,7 @@ def test_the_idle_warning_is_announced_and_keeps_the_session(page, make_staff, s
     settings.MILDPATH_IDLE_TIMEOUT = 8
     settings.MILDPATH_IDLE_WARNING = 6
     dana = make_staff("front_desk", ("santa-monica",), username="dana")
-    _type_password_and_code(page, dana)
+    type_password_and_code(page, dana)
     assert page.url.endswith("/staff/")
 
     dialog = page.locator("#session-warning")
@@ -96,7 +83,7 @@ def test_ignoring_the_warning_signs_the_person_out(page, make_staff, settings):
     settings.MILDPATH_IDLE_TIMEOUT = 4
     settings.MILDPATH_IDLE_WARNING = 3
     dana = make_staff("front_desk", ("santa-monica",), username="dana")
-    _type_password_and_code(page, dana)
+    type_password_and_code(page, dana)
     page.wait_for_url("**/staff/sign-in/?ended=idle", timeout=10_000)
     assert "signed out after a period without activity" in page.locator("main").inner_text()
     assert_accessible(page)
@@ -106,9 +93,9 @@ def test_repeated_wrong_passwords_lock_the_account(page, make_staff, settings):
     settings.AXES_FAILURE_LIMIT = 3
     make_staff("front_desk", username="dana")
     for _ in range(2):
-        _type_password(page, "dana", "wrong password")
+        type_password(page, "dana", "wrong password")
         assert page.locator(".error-summary").is_visible()
-    _type_password(page, "dana", "wrong password")
+    type_password(page, "dana", "wrong password")
     assert page.get_by_role("heading", name="Sign-in locked for now").is_visible()
     assert_accessible(page)
 
@@ -234,7 +221,7 @@ def test_an_administrator_resets_two_step_sign_in_by_keyboard_alone(page, make_s
     elena = make_staff("clinician", ("santa-monica",), username="elena")
     elena.email = "elena@example.com"
     elena.save()
-    _type_password_and_code(page, alex)
+    type_password_and_code(page, alex)
     page.goto(f"/staff/accounts/{elena.pk}/reset-two-step/")
     assert_accessible(page)
     tab_to(page, "main form button[type=submit]")

@@ -43,8 +43,15 @@ from mildpath.demo.loader import demo_staff_ensure
 from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
 from mildpath.questionnaires import services as questionnaires
-from tests.accounts.test_staff_browser import PASSWORD, _type_password_and_code
-from tests.browser import NARROW, WIDE, assert_accessible, assert_reflows, tab_to
+from tests.browser import (
+    NARROW,
+    PASSWORD,
+    WIDE,
+    assert_accessible,
+    assert_reflows,
+    tab_to,
+    type_password_and_code,
+)
 from tests.helpers import TEST_ACTOR
 
 pytestmark = pytest.mark.browser
@@ -411,7 +418,7 @@ def _complication(page, rosa: Patient, amended: ProcedureRecord, today) -> None:
 
 def test_a_clinician_records_the_pathway_from_imaging_to_a_signed_and_amended_procedure(page):
     rosa = _rosa()
-    _type_password_and_code(page, _dr_marquez())
+    type_password_and_code(page, _dr_marquez())
     assert _path(page) == "/staff/"
     today = timezone.now().astimezone(Location.objects.get(slug="santa-monica").tz).date()
 

@@ -5,21 +5,18 @@ without one is left to the clinician."""
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping
-from importlib.resources import files
 
 import pytest
 
 from mildpath.care import criteria
+from tests.helpers import shipped_criteria
 
 # A pure module's tests: the SQLite pass runs them; with no database, the PostgreSQL
 # pass would only repeat them.
 pytestmark = pytest.mark.pure
 
-SHIPPED = json.loads(
-    files("mildpath.care.criteria").joinpath("criteria-1.json").read_text(encoding="utf-8")
-)
+SHIPPED = shipped_criteria()
 V1 = criteria.from_dict(SHIPPED)
 NO_FACTS: dict[str, float | None] = {}
 

@@ -4,7 +4,6 @@ the criteria version that judged it, and never rewritten by a later version."""
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -21,8 +20,7 @@ from mildpath.patients.models import Patient
 from mildpath.practice.models import Location
 from mildpath.questionnaires import services as questionnaires
 from mildpath.questionnaires.models import TimePoint
-from tests.care.test_criteria import SHIPPED
-from tests.helpers import NOW, TEST_ACTOR
+from tests.helpers import NOW, TEST_ACTOR, shipped_criteria
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
@@ -436,7 +434,7 @@ def test_the_screen_shows_the_criteria_in_spanish_on_the_spanish_pages(client, r
 
 def version_2() -> criteria.Criteria:
     """Version 1 with a higher flavum threshold (more than 3.0 mm) and a new criterion."""
-    data = copy.deepcopy(SHIPPED)
+    data = shipped_criteria()
     data["version"] = "2"
     flavum = next(c for c in data["criteria"] if c["code"] == "flavum_over_2_5")
     flavum["rule"]["value"] = 3.0

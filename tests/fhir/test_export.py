@@ -271,17 +271,17 @@ def test_only_signed_procedures_in_their_latest_signed_version_with_complication
     amended = care.procedure_amend(
         actor=TEST_ACTOR,
         procedure=first,
-        reason="Kit lot number corrected",
+        reason="Discharge note added",
         fields={"notes": "Uneventful; patient walked out."},
         now=clock.now(),
     )
     care.complication_record(
         actor=TEST_ACTOR,
         procedure=first,
-        phase="post",
+        phase="intra",
         grade="I",
-        description="Soreness at the portal site for two days.",
-        occurred_on=(NOW - timedelta(days=1)).date(),
+        description="Oozing at the portal, stopped with pressure.",
+        occurred_on=first.performed_on,
         now=clock.now(),
     )
     procedure_for(ana, performed_on=NOW.date(), levels=("L3-L4",), side="left")  # not signed
@@ -292,7 +292,7 @@ def test_only_signed_procedures_in_their_latest_signed_version_with_complication
     ]
     assert procedure["status"] == "completed"
     assert procedure["bodySite"] == [{"text": "L4-L5 (Both sides)"}]
-    assert procedure["complication"] == [{"text": "Soreness at the portal site for two days."}]
+    assert procedure["complication"] == [{"text": "Oozing at the portal, stopped with pressure."}]
     assert "note" not in procedure  # the amendment's notes are a draft, not yet signed
     care.procedure_sign(actor=TEST_ACTOR, procedure=amended, now=clock.now())
     (signed_again,) = _resources(_download(client, ana), "Procedure")
