@@ -62,7 +62,7 @@ def patient_record(actor: Actor, patient_id: int, *, now: datetime) -> PatientRe
         ),
         responses=list(
             Response.objects.filter(patient=patient, status=Response.Status.COMPLETE)
-            .select_related("time_point")
+            .select_related("time_point", "entered_by")
             .order_by("completed_at", "pk")
         ),
         plans=list(TreatmentPlan.objects.filter(patient=patient).order_by("created_at", "pk")),

@@ -341,15 +341,16 @@ def test_the_export_reads_in_the_same_number_of_queries_however_long_the_record(
             _download(client, ana)
         return len(run)
 
+    typist = Actor(user=clinician)  # paper forms name who typed them in
     _visit(ana, "santa-monica", days=-40)
     point = _baseline(ana)
-    _paper(point, "odi", ODI_ANSWERS)
+    _paper(point, "odi", ODI_ANSWERS, actor=typist)
     _signed_procedure(ana)
     short = queries()
     for days in range(1, 6):
         _visit(ana, "santa-monica", days=-40 - days)
-    _paper(point, "nrs", {"nrs_back": 3, "nrs_leg": 2})
-    _paper(point, "standing", {"standing_minutes": 12, "standing_capped": False})
+    _paper(point, "nrs", {"nrs_back": 3, "nrs_leg": 2}, actor=typist)
+    _paper(point, "standing", {"standing_minutes": 12, "standing_capped": False}, actor=typist)
     _signed_procedure(ana, days=-2)
     assert queries() == short
 
