@@ -122,6 +122,31 @@ def criteria_facts(patient: Patient) -> dict[str, float | None]:
     return facts
 
 
+def plans_of(patient: Patient) -> list[TreatmentPlan]:
+    """The patient's treatment plans, the earliest first."""
+    return list(TreatmentPlan.objects.filter(patient=patient).order_by("created_at", "pk"))
+
+
+def signed_procedures(patient: Patient) -> dict[ProcedureRecord, list[Complication]]:
+    """Each procedure's latest signed version, with the complications recorded against
+    it, in two queries. A draft is not part of the record until signed; of an amended
+    procedure, only its latest signed version is."""
+    latest: dict[int, ProcedureRecord] = {}
+    signed = (
+        ProcedureRecord.objects.filter(patient=patient, signed_at__isnull=False)
+        .select_related("operator", "location")
+        .order_by("performed_on", "pk")
+    )
+    for version in signed:
+        chain = version.chain or version.pk
+        if chain not in latest or version.version > latest[chain].version:
+            latest[chain] = version
+    by_chain: dict[int, list[Complication]] = {}
+    for complication in Complication.objects.filter(patient=patient).order_by("occurred_on", "pk"):
+        by_chain.setdefault(complication.chain, []).append(complication)
+    return {version: by_chain.get(chain, []) for chain, version in latest.items()}
+
+
 def consent_of(patient: Patient) -> CareConsent | None:
     return CareConsent.objects.filter(patient=patient).first()
 

@@ -205,6 +205,16 @@ class Reading:
     capped: bool
 
 
+def completed_responses(patient: Patient) -> list[Response]:
+    """Every questionnaire the patient finished, in the order they were sent, with its
+    time point and whoever typed a paper form in, in one query."""
+    return list(
+        Response.objects.filter(patient=patient, status=Response.Status.COMPLETE)
+        .select_related("time_point", "entered_by")
+        .order_by("completed_at", "pk")
+    )
+
+
 def progress_of(patient: Patient) -> dict[str, list[Reading]]:
     """Every complete score of the patient, by measure, in time order (superseded time
     points included: answers once given stay part of the story)."""

@@ -39,6 +39,17 @@ def patient_visits(actor: Actor, patient: Patient) -> list[Appointment]:
     )
 
 
+def patient_visits_all(actor: Actor, patient: Patient) -> list[Appointment]:
+    """Every visit of the patient at the actor's locations, cancelled ones included,
+    the earliest first, in one query: a record that leaves the practice (the FHIR
+    export) holds them all, not the newest ``VISITS_SHOWN``."""
+    return list(
+        _visits_in_scope(actor, patient)
+        .select_related("location", "practitioner", "appointment_type")
+        .order_by("start", "id")
+    )
+
+
 # Visits still ahead of the patient: booked, or arrived and not yet over.
 AHEAD = (Appointment.Status.BOOKED, Appointment.Status.ARRIVED)
 
